@@ -1,0 +1,349 @@
+//! Logical run queues and the find-runnable order, shared by the model
+//! [`Machine`](crate::machine) and the simulator.
+//!
+//! These are the *meaning* of the production engine's lock-free queues:
+//! a bounded local ring per P plus the `runnext` slot, and one global FIFO.
+//! Every policy decision is asked of [`SchedPolicy`]; the order of
+//! [`RunQueues::find_runnable`] is Go's `findRunnable`:
+//!
+//! 1. every `global_check` schedticks, the global queue first (fairness);
+//! 2. `runnext` (if the slot may run again), then the local ring;
+//! 3. the global queue (a batch moves to the local ring);
+//! 4. `steal_rounds` rounds over the victims in policy order, `runnext`
+//!    stealable only in the rounds the policy allows;
+//! 5. nothing: the P goes idle.
+
+use crate::event::RunSource;
+use crate::ids::{GId, PId};
+use crate::policy::{SchedPolicy, YieldTarget};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// One P's queues.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LocalQueue {
+    pub ring: VecDeque<GId>,
+    pub runnext: Option<GId>,
+    /// Slot runs in a row without a new time slice (tokio's LIFO limit).
+    pub slot_streak: u32,
+    /// Time slices started on this P (Go's `schedtick`).
+    pub schedtick: u64,
+}
+
+impl LocalQueue {
+    /// Number of queued Gs, slot included.
+    pub fn len(&self) -> usize {
+        self.ring.len() + usize::from(self.runnext.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `g` is queued here.
+    pub fn contains(&self, g: GId) -> bool {
+        self.runnext == Some(g) || self.ring.contains(&g)
+    }
+}
+
+/// All Ps' queues and the global queue.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RunQueues {
+    pub locals: Vec<LocalQueue>,
+    pub global: VecDeque<GId>,
+}
+
+impl RunQueues {
+    pub fn new(procs: usize) -> Self {
+        RunQueues {
+            locals: vec![LocalQueue::default(); procs],
+            global: VecDeque::new(),
+        }
+    }
+
+    pub fn procs(&self) -> usize {
+        self.locals.len()
+    }
+
+    /// Total queued Gs.
+    pub fn len(&self) -> usize {
+        self.global.len() + self.locals.iter().map(LocalQueue::len).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Go's `runqput`: a G made ready on `p` (spawned if `spawn`, else woken).
+    /// Into the slot if the policy says so (the slot's previous G is kicked to
+    /// the tail), else the tail; a full ring moves half of itself plus the G to
+    /// the global queue (`runqputslow`). Returns how many moved to global.
+    pub fn push_ready(&mut self, p: PId, g: GId, spawn: bool, policy: &dyn SchedPolicy) -> usize {
+        let local = &mut self.locals[p.index()];
+        let g = if policy.ready_to_runnext(spawn) {
+            match local.runnext.replace(g) {
+                Some(old) => old,
+                None => return 0,
+            }
+        } else {
+            g
+        };
+        self.push_tail(p, g, policy)
+    }
+
+    /// A yielding or preempted G, placed where the policy says.
+    pub fn push_yielded(&mut self, p: PId, g: GId, policy: &dyn SchedPolicy) -> usize {
+        match policy.yield_to() {
+            YieldTarget::Global => {
+                self.global.push_back(g);
+                0
+            }
+            YieldTarget::LocalTail => self.push_tail(p, g, policy),
+        }
+    }
+
+    /// Appends to the local tail, spilling half plus `g` to global when full.
+    pub fn push_tail(&mut self, p: PId, g: GId, policy: &dyn SchedPolicy) -> usize {
+        let local = &mut self.locals[p.index()];
+        match policy.local_capacity() {
+            Some(cap) if local.ring.len() >= cap => {
+                let half = cap / 2;
+                let spilled: Vec<GId> = local.ring.drain(..half).collect();
+                self.global.extend(spilled);
+                self.global.push_back(g);
+                half + 1
+            }
+            _ => {
+                local.ring.push_back(g);
+                0
+            }
+        }
+    }
+
+    /// Go's `findRunnable` for `p`, victims in policy order. Returns the G,
+    /// where it came from, and whether it starts a new time slice.
+    pub fn find_runnable(
+        &mut self,
+        p: PId,
+        policy: &dyn SchedPolicy,
+        rng: &mut Rng,
+    ) -> Option<Found> {
+        if let Some(found) = self.take_local_or_global(p, policy) {
+            return Some(found);
+        }
+        for round in 0..policy.steal_rounds() {
+            for victim in policy.victims(p, self.procs(), rng) {
+                if let Some(found) = self.steal(p, victim, round, policy) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// Steps 1–3 of the order: periodic global check, slot, ring, global.
+    pub fn take_local_or_global(&mut self, p: PId, policy: &dyn SchedPolicy) -> Option<Found> {
+        let tick = self.locals[p.index()].schedtick;
+        if policy.check_global_first(tick) && !self.global.is_empty() {
+            if let Some(g) = self.take_global(p, policy) {
+                return Some(Found::fresh(g, RunSource::Global));
+            }
+        }
+        self.pop_local(p, policy).or_else(|| {
+            self.take_global(p, policy)
+                .map(|g| Found::fresh(g, RunSource::Global))
+        })
+    }
+
+    /// The slot (within its streak limit), else the head of the ring.
+    pub fn pop_local(&mut self, p: PId, policy: &dyn SchedPolicy) -> Option<Found> {
+        let local = &mut self.locals[p.index()];
+        if let Some(g) = local.runnext {
+            if policy.runnext_may_run(local.slot_streak) {
+                local.runnext = None;
+                local.slot_streak += 1;
+                let new_slice = !policy.runnext_inherits_time_slice();
+                return Some(Found {
+                    g,
+                    source: RunSource::RunNext,
+                    new_slice,
+                });
+            }
+            // Over the streak limit: the slot G goes behind the ring.
+            local.runnext = None;
+            local.ring.push_back(g);
+        }
+        local
+            .ring
+            .pop_front()
+            .map(|g| Found::fresh(g, RunSource::Local))
+    }
+
+    /// Go's `globrunqget`: one G to run, plus a batch into the local ring.
+    pub fn take_global(&mut self, p: PId, policy: &dyn SchedPolicy) -> Option<GId> {
+        let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
+        let n = policy.global_batch(self.global.len(), self.procs(), cap);
+        let first = self.global.pop_front()?;
+        let room = cap.saturating_sub(self.locals[p.index()].ring.len());
+        for _ in 1..n.min(room + 1) {
+            let Some(g) = self.global.pop_front() else {
+                break;
+            };
+            self.locals[p.index()].ring.push_back(g);
+        }
+        Some(first)
+    }
+
+    /// Go's `runqsteal`: take the policy's amount from `victim`'s ring (or its
+    /// slot, in rounds that allow it) into `thief`'s; the last one taken runs.
+    pub fn steal(
+        &mut self,
+        thief: PId,
+        victim: PId,
+        round: u32,
+        policy: &dyn SchedPolicy,
+    ) -> Option<Found> {
+        let v = &mut self.locals[victim.index()];
+        let count = policy.steal_count(v.ring.len());
+        let mut taken: Vec<GId> = v.ring.drain(..count).collect();
+        if taken.is_empty() && policy.may_steal_runnext(round) {
+            taken.extend(v.runnext.take());
+        }
+        let g = taken.pop()?;
+        self.locals[thief.index()].ring.extend(taken);
+        Some(Found::fresh(g, RunSource::Stolen(victim)))
+    }
+
+    /// Records that `p` started a time slice (called by the engine when a
+    /// [`Found::new_slice`] G starts running).
+    pub fn start_slice(&mut self, p: PId) {
+        let local = &mut self.locals[p.index()];
+        local.schedtick += 1;
+        local.slot_streak = 0;
+    }
+
+    /// Where `g` is queued, if anywhere: `Some(None)` for global.
+    pub fn position(&self, g: GId) -> Option<Option<PId>> {
+        if self.global.contains(&g) {
+            return Some(None);
+        }
+        self.locals
+            .iter()
+            .position(|l| l.contains(g))
+            .map(|i| Some(PId::from(i)))
+    }
+}
+
+/// A G found by the schedule loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub g: GId,
+    pub source: RunSource,
+    /// Whether running it starts a new time slice (bumps `schedtick`).
+    pub new_slice: bool,
+}
+
+impl Found {
+    fn fresh(g: GId, source: RunSource) -> Self {
+        Found {
+            g,
+            source,
+            new_slice: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    fn p(i: usize) -> PId {
+        PId::from(i)
+    }
+
+    #[test]
+    fn spawn_goes_to_runnext_and_kicks_the_old_one_to_the_tail() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(1);
+        q.push_ready(p(0), GId(1), true, &go);
+        q.push_ready(p(0), GId(2), true, &go);
+        assert_eq!(q.locals[0].runnext, Some(GId(2)));
+        assert_eq!(q.locals[0].ring, [GId(1)]);
+        let f = q.pop_local(p(0), &go).unwrap();
+        assert_eq!(
+            (f.g, f.source, f.new_slice),
+            (GId(2), RunSource::RunNext, false)
+        );
+    }
+
+    #[test]
+    fn fifo_has_no_slot() {
+        let fifo = Policy::fifo();
+        let mut q = RunQueues::new(1);
+        q.push_ready(p(0), GId(1), true, &fifo);
+        q.push_ready(p(0), GId(2), true, &fifo);
+        assert_eq!(q.pop_local(p(0), &fifo).unwrap().g, GId(1));
+    }
+
+    #[test]
+    fn overflow_moves_half_plus_one_to_global() {
+        let small = Policy::parse("fifo,capacity=4").unwrap();
+        let mut q = RunQueues::new(1);
+        for i in 0..4 {
+            assert_eq!(q.push_tail(p(0), GId(i), &small), 0);
+        }
+        assert_eq!(q.push_tail(p(0), GId(4), &small), 3);
+        assert_eq!(q.global, [GId(0), GId(1), GId(4)]);
+        assert_eq!(q.locals[0].ring, [GId(2), GId(3)]);
+    }
+
+    #[test]
+    fn tokio_slot_is_limited_to_three_in_a_row() {
+        let t = Policy::tokio_like();
+        let mut q = RunQueues::new(1);
+        q.push_tail(p(0), GId(9), &t);
+        for g in 1..=4 {
+            q.push_ready(p(0), GId(g), false, &t);
+            let f = q.pop_local(p(0), &t).unwrap();
+            if g <= 3 {
+                assert_eq!(f.g, GId(g));
+            } else {
+                assert_eq!(f.g, GId(9), "fourth slot G waits behind the ring");
+            }
+        }
+    }
+
+    #[test]
+    fn steal_half_takes_from_the_head_and_runs_the_last() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(2);
+        for i in 0..5 {
+            q.push_tail(p(0), GId(i), &go);
+        }
+        let f = q.steal(p(1), p(0), 0, &go).unwrap();
+        assert_eq!(f.g, GId(2));
+        assert_eq!(q.locals[1].ring, [GId(0), GId(1)]);
+        assert_eq!(q.locals[0].ring, [GId(3), GId(4)]);
+    }
+
+    #[test]
+    fn runnext_is_stolen_only_on_the_last_round() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(2);
+        q.push_ready(p(0), GId(7), true, &go);
+        assert!(q.steal(p(1), p(0), 0, &go).is_none());
+        assert_eq!(q.steal(p(1), p(0), 3, &go).unwrap().g, GId(7));
+    }
+
+    #[test]
+    fn global_is_checked_first_every_61_ticks() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(1);
+        q.global.push_back(GId(100));
+        q.push_tail(p(0), GId(1), &go);
+        q.locals[0].schedtick = 61;
+        assert_eq!(q.take_local_or_global(p(0), &go).unwrap().g, GId(100));
+    }
+}
