@@ -27,6 +27,7 @@ pub mod queue;
 pub mod rng;
 pub mod state;
 pub mod trace;
+pub mod workload;
 
 pub use chooser::{ChoiceKind, ChoicePoint, Chooser};
 pub use event::{BlockReason, Decision, Event, Location, Op, OpKind, RunSource};
