@@ -1,20 +1,41 @@
 //! # sched — Go's G-P-M scheduler for Rust
 //!
-//! This crate is the runtime users link against. It will hold (see
-//! `../shared/DESIGN.md` and the open issues):
+//! ```
+//! let sum = sched::run(|| {
+//!     let hs: Vec<_> = (0..10u64).map(|i| sched::go(move || i * i)).collect();
+//!     hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+//! });
+//! assert_eq!(sum, 285);
+//! ```
 //!
-//! - the **production engine**: stackful goroutines on M OS threads and P
-//!   processors, lock-free local run queues, a global queue, work stealing,
-//!   spinning/parking, sysmon, preemption and blocking-call hand-off;
-//! - the **primitives** with Go semantics (channels, `select!`, `WaitGroup`,
-//!   `Mutex`, `RwLock`, `Once`, `Cond`, atomics, timers, `Context`), written
-//!   once against the engine interface;
-//! - the **deterministic engine**, which runs the same programs on one OS
-//!   thread with every choice taken from a [`model::Chooser`].
+//! This crate is the runtime users link against (see `../shared/DESIGN.md`):
+//!
+//! - the **production engine** ([`Runtime`]): stackful goroutines on M OS
+//!   threads and P processors, local run queues with a `runnext` slot, a
+//!   global queue, work stealing, spinning/parking without lost wake-ups,
+//!   sysmon, quantum preemption and blocking-call hand-off;
+//! - the **primitives** with Go semantics, written once against the engine
+//!   interface (in progress);
+//! - the **deterministic engine** (in progress).
 //!
 //! Every scheduling decision comes from [`model::policy`]: the policy code
 //! exists once and serves both engines and the model checks.
+//!
+//! ## Thread-locals
+//!
+//! A goroutine may move to another OS thread at every runtime entry (spawn,
+//! yield, join, channel and lock operations, `preempt_point`, `blocking`).
+//! Never hold a reference into a `thread_local!` across one: read it again
+//! afterwards. The runtime's own thread-local reads go through
+//! `#[inline(never)]` accessors for the same reason (llvm#98479).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod coro;
+pub mod runtime;
+
 pub use model::policy::Policy;
+pub use runtime::{
+    blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,
+    JoinHandle, PStats, Runtime, Stats,
+};

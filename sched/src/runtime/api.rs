@@ -1,0 +1,231 @@
+//! What goroutines call: `go`, `yield_now`, `preempt_point`, `blocking`,
+//! `current`, and the engine interface the primitives are written against
+//! (`park` / `unpark` of the current goroutine).
+
+use super::context::{current_m, Switch};
+use super::g::{GShared, Task};
+use super::join::{JoinHandle, JoinInner, Waiter};
+use super::shared::{Shared, P_RUNNING, P_SYSCALL};
+use super::stats::PCounters;
+use crate::coro::{self, Coro};
+use model::BlockReason;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+
+const OUTSIDE: &str = "sched::go called outside a sched runtime: start one with \
+     sched::run(|| ...) or Runtime::builder().build()?.block_on(|| ...)";
+
+/// Starts a goroutine running `f` and returns its handle.
+///
+/// # Panics
+/// Outside a runtime (not on a goroutine or an M of one).
+#[track_caller]
+pub fn go<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let m = current_m().expect(OUTSIDE);
+    let shared = m.shared.clone();
+    drop(m);
+    let (task, handle) = make_task(&shared, f, Location::caller());
+    let to_slot = shared.policy.ready_to_runnext(true);
+    let rest = current_m().and_then(|m| super::worker::push_on_p(&m, task, to_slot));
+    if let Some(task) = rest {
+        shared.global.push(task);
+    }
+    super::worker::wake_after_ready(&shared);
+    preempt_point();
+    handle
+}
+
+/// Builds a goroutine (not yet queued).
+pub(crate) fn make_task<F, T>(
+    shared: &Arc<Shared>,
+    f: F,
+    location: &'static Location<'static>,
+) -> (Task, JoinHandle<T>)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let id = shared.next_gid.fetch_add(1, Relaxed);
+    let g = Arc::new(GShared::new(id, location));
+    let inner = Arc::new(JoinInner::new());
+    let done = inner.clone();
+    let owner = shared.clone();
+    let body = Box::new(move || {
+        let r = catch_unwind(AssertUnwindSafe(f));
+        // Leave the registry before the joiner can observe completion, so a
+        // main goroutine that joined everything sees no leaks.
+        owner.registry.remove(id);
+        done.complete(r);
+    });
+    shared.registry.insert(g.clone());
+    let task = Task {
+        g,
+        coro: Coro::new(shared.config.stack_size, body),
+    };
+    (
+        task,
+        JoinHandle {
+            inner,
+            id,
+            location,
+        },
+    )
+}
+
+/// Gives up the P: the goroutine goes where the policy sends yields (Go:
+/// the global queue; tokio-like: the local tail). Outside a goroutine, a
+/// plain OS-thread yield.
+pub fn yield_now() {
+    if !switch_out(Switch::Yield) {
+        std::thread::yield_now();
+    }
+}
+
+/// A preemption check: if the goroutine has run past its quantum, it yields.
+/// Every runtime entry calls this; call it in long loops without them.
+pub fn preempt_point() {
+    let Some(m) = current_m() else { return };
+    let Some(pid) = m.with_p(|p| p.id) else {
+        return;
+    };
+    // Relaxed: a hint set by sysmon; no data is published through it.
+    if m.shared.p(pid).preempt.load(Relaxed) && m.current.borrow().is_some() {
+        drop(m);
+        switch_out(Switch::Preempted);
+    }
+}
+
+/// Suspends the current goroutine back to its M with `why`; false when not
+/// on a goroutine.
+fn switch_out(why: Switch) -> bool {
+    let Some(m) = current_m() else { return false };
+    if m.current.borrow().is_none() {
+        return false;
+    }
+    m.switch.set(why);
+    drop(m);
+    coro::suspend();
+    true
+}
+
+/// A waiter record for the current goroutine (or OS thread outside one).
+pub(crate) fn current_waiter() -> Waiter {
+    match current_m() {
+        Some(m) => match m.current_g() {
+            Some(g) => Waiter::Goroutine(g, m.shared.clone()),
+            None => Waiter::Thread(std::thread::current()),
+        },
+        None => Waiter::Thread(std::thread::current()),
+    }
+}
+
+/// Parks the current goroutine until `unpark` (or returns at once if an
+/// unpark token is pending). Outside a goroutine, parks the OS thread.
+/// Callers re-check their condition in a loop (a stale token can end a park).
+pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'static>) {
+    let Some(m) = current_m() else {
+        std::thread::park();
+        return;
+    };
+    let Some(g) = m.current_g() else {
+        drop(m);
+        std::thread::park();
+        return;
+    };
+    g.set_block_reason(Some(reason));
+    if !g.begin_park() {
+        g.set_block_reason(None);
+        return;
+    }
+    m.switch.set(Switch::Park);
+    drop((m, g));
+    coro::suspend();
+}
+
+/// Runs a blocking call (`f`) without holding up other goroutines: the P
+/// stays with this M, but if the call lasts longer than a sysmon tick,
+/// sysmon hands the P to another M. On return the goroutine takes its P back,
+/// or an idle one, or queues itself globally while its M parks.
+///
+/// `f` must not use sched primitives (it runs outside the scheduler's view).
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let Some(m) = current_m() else { return f() };
+    if m.current.borrow().is_none() {
+        drop(m);
+        return f();
+    }
+    let shared = m.shared.clone();
+    let g = m.current_g().expect("checked above");
+    let p =
+        m.p.borrow_mut()
+            .take()
+            .expect("a running goroutine's M holds a P");
+    let pid = p.id;
+    let ps = shared.p(pid);
+    PCounters::bump(&ps.counters.syscalls);
+    g.syscall_since.store(shared.now_ns(), Relaxed);
+    ps.slice_start.store(shared.now_ns(), Relaxed);
+    *ps.syscall.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+    ps.status.store(P_SYSCALL, Release);
+    drop(m);
+
+    let r = f();
+
+    let m = current_m().expect("blocking returns on an M");
+    let back = ps.syscall.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match back {
+        Some(p) => {
+            ps.status.store(P_RUNNING, Release);
+            *m.p.borrow_mut() = Some(p);
+        }
+        None => {
+            let mut idle = shared.lock_idle();
+            match shared.pidleget(&mut idle) {
+                Some(p) => {
+                    drop(idle);
+                    *m.p.borrow_mut() = Some(p);
+                }
+                None => {
+                    drop((idle, m));
+                    switch_out(Switch::SyscallNoP);
+                }
+            }
+        }
+    }
+    r
+}
+
+/// What a goroutine knows about itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoroutineInfo {
+    pub id: u64,
+    pub location: &'static Location<'static>,
+    /// `None` when running or runnable; the reason when blocked.
+    pub blocked_on: Option<BlockReason>,
+}
+
+/// The current goroutine, or `None` outside one.
+pub fn current() -> Option<GoroutineInfo> {
+    let m = current_m()?;
+    let g = m.current_g()?;
+    Some(GoroutineInfo {
+        id: g.id,
+        location: g.location,
+        blocked_on: None,
+    })
+}
+
+impl GoroutineInfo {
+    pub(crate) fn of(g: &GShared) -> Self {
+        GoroutineInfo {
+            id: g.id,
+            location: g.location,
+            blocked_on: g.block_reason(),
+        }
+    }
+}

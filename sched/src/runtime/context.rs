@@ -1,0 +1,63 @@
+//! The M's thread-local context and the goroutine → M switch protocol.
+//!
+//! A goroutine may move to another OS thread at every runtime entry, so the
+//! runtime never caches a thread-local across a switch: every read goes
+//! through the `#[inline(never)]` accessors below (LLVM may otherwise keep a
+//! thread-local's address across a call that switches stacks, llvm#98479).
+//! The same rule binds users: a reference into a `thread_local!` must not be
+//! held across a blocking operation (see the crate docs).
+
+use super::g::GShared;
+use super::shared::{Shared, P};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Why a goroutine switched back to its M.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Switch {
+    /// `yield_now`: back into a run queue per the policy.
+    Yield,
+    /// Quantum expired: like `Yield`, counted as a preemption.
+    Preempted,
+    /// `park`: the M finishes the park protocol.
+    Park,
+    /// Returned from a blocking call and found no P: the M queues the
+    /// goroutine globally and looks for a P itself.
+    SyscallNoP,
+}
+
+/// What an M thread knows about itself.
+pub(crate) struct MCtx {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) p: RefCell<Option<Box<P>>>,
+    pub(crate) current: RefCell<Option<Arc<GShared>>>,
+    pub(crate) switch: Cell<Switch>,
+}
+
+thread_local! {
+    static M_CTX: RefCell<Option<Rc<MCtx>>> = const { RefCell::new(None) };
+}
+
+/// The context of the M this code runs on, if it is an M.
+#[inline(never)]
+pub(crate) fn current_m() -> Option<Rc<MCtx>> {
+    M_CTX.with(|c| c.borrow().clone())
+}
+
+#[inline(never)]
+pub(crate) fn set_current_m(m: Option<Rc<MCtx>>) {
+    M_CTX.with(|c| *c.borrow_mut() = m);
+}
+
+impl MCtx {
+    /// The running goroutine (only valid inside one).
+    pub(crate) fn current_g(&self) -> Option<Arc<GShared>> {
+        self.current.borrow().clone()
+    }
+
+    /// Runs `f` on the M's P, if it holds one.
+    pub(crate) fn with_p<R>(&self, f: impl FnOnce(&mut P) -> R) -> Option<R> {
+        self.p.borrow_mut().as_mut().map(|p| f(p))
+    }
+}

@@ -1,0 +1,111 @@
+//! `JoinHandle<T>`: a goroutine's return value or panic comes back through
+//! it (what Go lacks). Dropping the handle detaches the goroutine.
+
+use super::g::GShared;
+use std::panic::Location;
+use std::sync::{Arc, Mutex};
+use std::thread::Thread;
+
+/// Who waits for a goroutine to finish.
+pub(crate) enum Waiter {
+    Goroutine(Arc<GShared>, Arc<super::shared::Shared>),
+    Thread(Thread),
+}
+
+impl Waiter {
+    pub(crate) fn wake(self) {
+        match self {
+            Waiter::Goroutine(g, shared) => {
+                if let Some(task) = g.unpark() {
+                    super::worker::ready(&shared, task);
+                }
+            }
+            Waiter::Thread(t) => t.unpark(),
+        }
+    }
+}
+
+struct State<T> {
+    result: Option<std::thread::Result<T>>,
+    waiter: Option<Waiter>,
+}
+
+pub(crate) struct JoinInner<T> {
+    state: Mutex<State<T>>,
+}
+
+impl<T> JoinInner<T> {
+    pub(crate) fn new() -> Self {
+        JoinInner {
+            state: Mutex::new(State {
+                result: None,
+                waiter: None,
+            }),
+        }
+    }
+
+    /// Stores the outcome and wakes the joiner, if any.
+    pub(crate) fn complete(&self, r: std::thread::Result<T>) {
+        let waiter = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.result = Some(r);
+            s.waiter.take()
+        };
+        if let Some(w) = waiter {
+            w.wake();
+        }
+    }
+}
+
+/// An owned permission to join a goroutine: `join()` returns its value, or
+/// the payload of its panic. Dropping it detaches the goroutine.
+pub struct JoinHandle<T> {
+    pub(crate) inner: Arc<JoinInner<T>>,
+    pub(crate) id: u64,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "JoinHandle(goroutine {} spawned at {})",
+            self.id, self.location
+        )
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// The goroutine's id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether the goroutine has finished.
+    pub fn is_finished(&self) -> bool {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .result
+            .is_some()
+    }
+
+    /// Waits for the goroutine (parking the calling goroutine, or the calling
+    /// OS thread outside a runtime) and returns its value, or `Err` with the
+    /// panic payload if it panicked.
+    #[track_caller]
+    pub fn join(self) -> std::thread::Result<T> {
+        let location = Location::caller();
+        loop {
+            {
+                let mut s = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(r) = s.result.take() {
+                    return r;
+                }
+                s.waiter = Some(super::api::current_waiter());
+            }
+            super::api::park_current(model::BlockReason::Join, location);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The production engine: Gs on Ms holding Ps (Go's G-P-M design).
+//!
+//! `mod.rs` only declares; each noun has its file: `g` (goroutines and the
+//! wake protocol), `shared` (state of all Ms, spinning protocol), `worker`
+//! (the M's schedule loop), `sysmon`, `localq` / `global` (run queues),
+//! `context` (thread-locals), `join`, `api` (what goroutines call),
+//! `builder` (settings, the runtime, shutdown), `stats`.
+
+mod api;
+mod builder;
+mod context;
+mod g;
+mod global;
+mod join;
+mod localq;
+mod shared;
+mod stats;
+mod sysmon;
+mod worker;
+
+pub use api::{blocking, current, go, preempt_point, yield_now, GoroutineInfo};
+pub use builder::{
+    run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
+    MAX_STACK_SIZE, MIN_STACK_SIZE,
+};
+pub use join::JoinHandle;
+pub use stats::{PStats, Stats};

@@ -1,0 +1,295 @@
+//! State shared by every M of a runtime: the Ps' public halves, the global
+//! queue, the idle-P and idle-M lists, the spinning count, the registry of
+//! live goroutines.
+//!
+//! ## Spinning and parking without lost wake-ups (Go's `proc.go` protocol)
+//!
+//! An M without work *spins* (looks for work in other Ps) before it parks;
+//! at most half the busy Ps may have a spinning M. When a goroutine becomes
+//! runnable, [`Shared::wakep`] wakes an idle P only if no M is spinning —
+//! a spinning M will find the work. The race is closed by two orders, both
+//! SeqCst because each side writes one location and reads the other (a
+//! store-load pattern that Acquire/Release does not order):
+//!
+//! - submitter: publish the work (queue push, SeqCst length store or fence),
+//!   then read `nmspinning` and `npidle`;
+//! - spinner giving up: decrement `nmspinning`, then re-read every queue.
+//!
+//! Either the submitter sees the spinner (which then sees the work), or the
+//! spinner's re-check sees the work. This is Go's "delicate dance" in
+//! `findRunnable`; it is model-checked by the loom suite of the queue layer.
+
+use super::g::{GShared, Task};
+use super::global::GlobalQueue;
+use super::localq::{LocalQueue, Stealer};
+use super::stats::PCounters;
+use model::{PId, Rng, SchedPolicy};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::Thread;
+use std::time::Instant;
+
+/// P status, readable by sysmon.
+pub(crate) const P_IDLE: u8 = 0;
+pub(crate) const P_RUNNING: u8 = 1;
+pub(crate) const P_SYSCALL: u8 = 2;
+
+/// The owner half of a P: moved (boxed) between Ms.
+pub(crate) struct P {
+    pub(crate) id: PId,
+    pub(crate) local: LocalQueue,
+    pub(crate) schedtick: u64,
+    pub(crate) slot_streak: u32,
+    pub(crate) rng: Rng,
+}
+
+/// The public half of a P.
+pub(crate) struct PShared {
+    pub(crate) stealer: Stealer,
+    /// Sysmon asks the running goroutine to yield (a hint: Relaxed both ways).
+    pub(crate) preempt: AtomicBool,
+    /// Sysmon already reported the running goroutine for ignoring `preempt`.
+    pub(crate) reported: AtomicBool,
+    /// The owner's schedtick, published for sysmon (Relaxed: a hint).
+    pub(crate) tick: AtomicU64,
+    /// When the current time slice started, ns since the epoch (Relaxed).
+    pub(crate) slice_start: AtomicU64,
+    /// The id of the goroutine running on this P, 0 if none (Relaxed, reports).
+    pub(crate) running_g: AtomicU64,
+    pub(crate) status: AtomicU8,
+    /// The P while its M is in a blocking call; sysmon may take it.
+    pub(crate) syscall: Mutex<Option<Box<P>>>,
+    pub(crate) counters: PCounters,
+}
+
+/// A parked M's mailbox.
+pub(crate) struct MHandle {
+    pub(crate) thread: Thread,
+    /// The P (and whether to start spinning) handed to the M by its waker.
+    pub(crate) handoff: Mutex<Option<(Box<P>, bool)>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Idle {
+    // Ps travel between Ms, this list and syscall slots as boxes; storing
+    // them unboxed here would copy each in and out.
+    #[allow(clippy::vec_box)]
+    pub(crate) ps: Vec<Box<P>>,
+    pub(crate) ms: Vec<Arc<MHandle>>,
+}
+
+/// Configuration fixed at build time.
+pub(crate) struct Config {
+    pub(crate) procs: usize,
+    pub(crate) max_threads: usize,
+    pub(crate) stack_size: usize,
+    pub(crate) quantum_ns: u64,
+}
+
+pub(crate) struct Shared {
+    pub(crate) policy: Arc<dyn SchedPolicy>,
+    pub(crate) config: Config,
+    pub(crate) ps: Box<[PShared]>,
+    pub(crate) global: GlobalQueue,
+    pub(crate) idle: Mutex<Idle>,
+    /// Idle Ps (mirror of `idle.ps.len()`, SeqCst: spinning protocol).
+    pub(crate) npidle: AtomicUsize,
+    /// Ms spinning (SeqCst: spinning protocol).
+    pub(crate) nmspinning: AtomicUsize,
+    /// OS threads started as Ms, live or exited (bounded by `max_threads`).
+    pub(crate) nthreads: AtomicUsize,
+    pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Set when the main goroutine returned: Ms exit at their next schedule.
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) next_gid: AtomicU64,
+    pub(crate) registry: Registry,
+    pub(crate) epoch: Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn new(policy: Arc<dyn SchedPolicy>, config: Config, seed: u64) -> Arc<Shared> {
+        let mut rng = Rng::new(seed);
+        let mut ps = Vec::with_capacity(config.procs);
+        let mut owners = Vec::with_capacity(config.procs);
+        for i in 0..config.procs {
+            let (local, stealer) = super::localq::new(policy.local_capacity());
+            ps.push(PShared {
+                stealer,
+                preempt: AtomicBool::new(false),
+                reported: AtomicBool::new(false),
+                tick: AtomicU64::new(0),
+                slice_start: AtomicU64::new(0),
+                running_g: AtomicU64::new(0),
+                status: AtomicU8::new(P_IDLE),
+                syscall: Mutex::new(None),
+                counters: PCounters::default(),
+            });
+            owners.push(Box::new(P {
+                id: PId::from(i),
+                local,
+                schedtick: 0,
+                slot_streak: 0,
+                rng: rng.split(),
+            }));
+        }
+        // Idle Ps are popped from the end: keep p0 on top.
+        owners.reverse();
+        let npidle = owners.len();
+        Arc::new(Shared {
+            policy,
+            config,
+            ps: ps.into_boxed_slice(),
+            global: GlobalQueue::default(),
+            idle: Mutex::new(Idle {
+                ps: owners,
+                ms: Vec::new(),
+            }),
+            npidle: AtomicUsize::new(npidle),
+            nmspinning: AtomicUsize::new(0),
+            nthreads: AtomicUsize::new(0),
+            threads: Mutex::new(Vec::new()),
+            shutdown: AtomicBool::new(false),
+            next_gid: AtomicU64::new(1),
+            registry: Registry::default(),
+            epoch: Instant::now(),
+        })
+    }
+
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+
+    pub(crate) fn p(&self, id: PId) -> &PShared {
+        &self.ps[id.index()]
+    }
+
+    pub(crate) fn lock_idle(&self) -> MutexGuard<'_, Idle> {
+        lock(&self.idle)
+    }
+
+    /// Takes an idle P, if any (Go's `pidleget`).
+    pub(crate) fn pidleget(&self, idle: &mut Idle) -> Option<Box<P>> {
+        let p = idle.ps.pop()?;
+        // SeqCst: spinning protocol (module docs).
+        self.npidle.fetch_sub(1, SeqCst);
+        self.p(p.id).status.store(P_RUNNING, Relaxed);
+        Some(p)
+    }
+
+    /// Returns a P to the idle list (Go's `pidleput`).
+    pub(crate) fn pidleput(&self, idle: &mut Idle, p: Box<P>) {
+        self.p(p.id).status.store(P_IDLE, Relaxed);
+        self.p(p.id).running_g.store(0, Relaxed);
+        idle.ps.push(p);
+        // SeqCst: spinning protocol (module docs).
+        self.npidle.fetch_add(1, SeqCst);
+    }
+
+    /// Whether any queue holds work (the spinner's re-check).
+    pub(crate) fn any_work(&self) -> bool {
+        !self.global.is_empty() || self.ps.iter().any(|p| p.stealer.len() > 0)
+    }
+
+    /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
+    /// start a spinning M on an idle P.
+    pub(crate) fn wakep(self: &Arc<Self>) {
+        // SeqCst: spinning protocol; the caller published the work before.
+        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
+            return;
+        }
+        // SeqCst: as above; only one waker wins the right to start a spinner.
+        if self
+            .nmspinning
+            .compare_exchange(0, 1, SeqCst, SeqCst)
+            .is_err()
+        {
+            return;
+        }
+        let p = self.pidleget(&mut self.lock_idle());
+        match p {
+            Some(p) => self.startm(p, true),
+            None => {
+                // SeqCst: spinning protocol.
+                self.nmspinning.fetch_sub(1, SeqCst);
+            }
+        }
+    }
+
+    /// Runs `p` on an idle M, or a new one (Go's `startm`). When no M can be
+    /// had (thread limit), the P goes back to the idle list.
+    pub(crate) fn startm(self: &Arc<Self>, p: Box<P>, spinning: bool) {
+        let m = self.lock_idle().ms.pop();
+        if let Some(m) = m {
+            *lock(&m.handoff) = Some((p, spinning));
+            m.thread.unpark();
+            return;
+        }
+        let n = self.nthreads.fetch_add(1, Relaxed);
+        if n >= self.config.max_threads || self.shutdown.load(Acquire) {
+            self.nthreads.fetch_sub(1, Relaxed);
+            if spinning {
+                // SeqCst: spinning protocol.
+                self.nmspinning.fetch_sub(1, SeqCst);
+            }
+            self.pidleput(&mut self.lock_idle(), p);
+            return;
+        }
+        let shared = self.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("sched-m{n}"))
+            .spawn(move || super::worker::m_main(shared, p, spinning))
+            .expect("sched: could not start an M thread");
+        lock(&self.threads).push(handle);
+    }
+}
+
+/// Live goroutines, for leak reports (sharded to keep spawn cheap).
+#[derive(Default)]
+pub(crate) struct Registry {
+    shards: [Mutex<HashMap<u64, Arc<GShared>>>; 16],
+}
+
+impl Registry {
+    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>>> {
+        lock(&self.shards[(id % 16) as usize])
+    }
+
+    pub(crate) fn insert(&self, g: Arc<GShared>) {
+        self.shard(g.id).insert(g.id, g);
+    }
+
+    pub(crate) fn remove(&self, id: u64) {
+        self.shard(id).remove(&id);
+    }
+
+    pub(crate) fn get(&self, id: u64) -> Option<Arc<GShared>> {
+        self.shard(id).get(&id).cloned()
+    }
+
+    /// Every live goroutine, by id.
+    pub(crate) fn all(&self) -> Vec<Arc<GShared>> {
+        let mut v: Vec<_> = self
+            .shards
+            .iter()
+            .flat_map(|s| lock(s).values().cloned().collect::<Vec<_>>())
+            .collect();
+        v.sort_by_key(|g| g.id);
+        v
+    }
+
+    /// Removes everything; returns the parked tasks so the caller can drop them.
+    pub(crate) fn clear(&self) -> Vec<Task> {
+        let mut tasks = Vec::new();
+        for s in &self.shards {
+            for (_, g) in lock(s).drain() {
+                tasks.extend(lock(&g.parked).take());
+            }
+        }
+        tasks
+    }
+}

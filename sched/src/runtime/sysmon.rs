@@ -1,0 +1,111 @@
+//! sysmon: a thread without a P that watches the Ps (Go's `sysmon`).
+//!
+//! - Backs off from 20 µs to 10 ms: after 50 idle rounds the delay doubles;
+//!   any action resets it (Go's `idle > 50` rule and `delay` bounds).
+//! - Preemption: a P whose time slice has lasted past the policy's quantum
+//!   gets its `preempt` flag set; the running goroutine yields at its next
+//!   runtime entry. A goroutine that ignores the flag for 10× the quantum
+//!   (at least 100 ms) is reported once on stderr — no silent starvation.
+//! - Hand-off: a P whose M has been in a blocking call for over one tick
+//!   (20 µs) is retaken when it has work (or after 10 ms regardless) and
+//!   handed to another M (Go's `retake` / `handoffp`).
+
+use super::shared::{Shared, P, P_IDLE, P_RUNNING, P_SYSCALL};
+use super::stats::PCounters;
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// sysmon's shortest sleep.
+pub(crate) const MIN_DELAY_US: u64 = 20;
+/// sysmon's longest sleep.
+pub(crate) const MAX_DELAY_US: u64 = 10_000;
+/// Idle rounds before the delay starts doubling.
+const IDLE_ROUNDS: u32 = 50;
+/// A blocking call longer than this loses its P when the P has work.
+pub(crate) const RETAKE_NS: u64 = 20_000;
+/// ... and loses it regardless after this long.
+const RETAKE_IDLE_NS: u64 = 10_000_000;
+
+pub(crate) fn sysmon(shared: Arc<Shared>) {
+    let mut delay_us = MIN_DELAY_US;
+    let mut idle_rounds = 0u32;
+    while !shared.shutdown.load(Acquire) {
+        std::thread::sleep(Duration::from_micros(delay_us));
+        let now = shared.now_ns();
+        let mut acted = false;
+        for ps in shared.ps.iter() {
+            match ps.status.load(Acquire) {
+                P_RUNNING => acted |= check_quantum(&shared, ps, now),
+                P_SYSCALL => acted |= retake(&shared, ps, now),
+                _ => {}
+            }
+        }
+        if acted {
+            idle_rounds = 0;
+            delay_us = MIN_DELAY_US;
+        } else {
+            idle_rounds += 1;
+            if idle_rounds > IDLE_ROUNDS {
+                delay_us = (delay_us * 2).min(MAX_DELAY_US);
+            }
+        }
+    }
+}
+
+fn check_quantum(shared: &Shared, ps: &super::shared::PShared, now: u64) -> bool {
+    let quantum = shared.config.quantum_ns;
+    let gid = ps.running_g.load(Relaxed);
+    let ran = now.saturating_sub(ps.slice_start.load(Relaxed));
+    if gid == 0 || ran < quantum {
+        return false;
+    }
+    // Relaxed: a hint; the goroutine polls it at runtime entries.
+    if !ps.preempt.swap(true, Relaxed) {
+        return true;
+    }
+    let patience = (10 * quantum).max(100_000_000);
+    if ran > patience && !ps.reported.swap(true, Relaxed) {
+        let at = shared
+            .registry
+            .get(gid)
+            .map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
+        eprintln!(
+            "sched: goroutine {gid} (spawned at {at}) has ignored a preemption request for {} ms \
+             (quantum {} ms): it runs a loop with no runtime entry; call sched::preempt_point() in it",
+            ran / 1_000_000,
+            quantum / 1_000_000
+        );
+    }
+    false
+}
+
+fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
+    let since = ps.slice_start.load(Relaxed);
+    let long = now.saturating_sub(since);
+    if long < RETAKE_NS {
+        return false;
+    }
+    let has_work = ps.stealer.len() > 0 || !shared.global.is_empty();
+    if !has_work && long < RETAKE_IDLE_NS {
+        return false;
+    }
+    let Some(p) = ps.syscall.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return false;
+    };
+    ps.status.store(P_IDLE, Release);
+    PCounters::bump_shared(&ps.counters.handoffs, 1);
+    handoff(shared, p);
+    true
+}
+
+/// Go's `handoffp`: a P with work gets an M; otherwise it goes idle.
+pub(crate) fn handoff(shared: &Arc<Shared>, p: Box<P>) {
+    if shared.p(p.id).stealer.len() > 0 || !shared.global.is_empty() {
+        shared.p(p.id).status.store(P_RUNNING, Relaxed);
+        shared.startm(p, false);
+    } else {
+        let mut idle = shared.lock_idle();
+        shared.pidleput(&mut idle, p);
+    }
+}

@@ -1,0 +1,351 @@
+//! The M: an OS thread running the schedule loop while it holds a P.
+//!
+//! `m_main` loops: find a runnable goroutine (Go's `findRunnable`, in the
+//! policy's order), run it until it switches back, finish what the switch
+//! asked for (requeue, park, exit), repeat. Without work it spins (bounded
+//! by half the busy Ps), then releases its P and parks until a waker hands
+//! it one (shared.rs has the no-lost-wake-up argument).
+//!
+//! Go's order (`proc.go`, `findRunnable`):
+//! 1. every `global_check` schedticks, the global queue first;
+//! 2. `runnext`, then the local ring;
+//! 3. the global queue;
+//! 4. steal: `steal_rounds` rounds over the victims in policy order, the
+//!    victim's `runnext` only in rounds the policy allows;
+//! 5. release the P, re-check, park.
+
+use super::context::{current_m, set_current_m, MCtx, Switch};
+use super::g::{Task, DONE, RUNNING};
+use super::shared::{MHandle, Shared, P};
+use super::stats::PCounters;
+use crate::coro::CoroState;
+use model::RunSource;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::Ordering::*;
+use std::sync::{Arc, Mutex};
+
+pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
+    let m = Rc::new(MCtx {
+        shared: shared.clone(),
+        p: RefCell::new(Some(p)),
+        current: RefCell::new(None),
+        switch: Cell::new(Switch::Yield),
+    });
+    set_current_m(Some(m.clone()));
+    let handle = Arc::new(MHandle {
+        thread: std::thread::current(),
+        handoff: Mutex::new(None),
+    });
+    let mut spinning = spinning;
+    loop {
+        if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
+            break;
+        }
+        match find_runnable(&m, &mut spinning) {
+            Some((task, source, new_slice)) => {
+                if spinning {
+                    reset_spinning(&shared, &mut spinning);
+                }
+                run(&m, task, source, new_slice);
+            }
+            None => stop_p(&m, &mut spinning),
+        }
+    }
+    set_current_m(None);
+}
+
+/// Waits on the idle-M list until handed a P; false on shutdown.
+fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
+    let shared = &m.shared;
+    shared.lock_idle().ms.push(handle.clone());
+    loop {
+        if let Some((p, spin)) = handle
+            .handoff
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            *m.p.borrow_mut() = Some(p);
+            *spinning = spin;
+            if spin {
+                PCounters::bump(
+                    &shared.ps[m.p.borrow().as_ref().map_or(0, |p| p.id.index())]
+                        .counters
+                        .spins,
+                );
+            }
+            return true;
+        }
+        if shared.shutdown.load(Acquire) {
+            let mut idle = shared.lock_idle();
+            idle.ms.retain(|h| !Arc::ptr_eq(h, handle));
+            // A P handed over between our check and the lock goes back.
+            if let Some((p, spin)) = handle
+                .handoff
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            {
+                if spin {
+                    // SeqCst: spinning protocol (shared.rs).
+                    shared.nmspinning.fetch_sub(1, SeqCst);
+                }
+                shared.pidleput(&mut idle, p);
+            }
+            return false;
+        }
+        std::thread::park();
+    }
+}
+
+/// A spinning M found work: stop spinning, and if it was the last spinner,
+/// wake another so new work keeps being picked up (Go's `resetspinning`).
+fn reset_spinning(shared: &Arc<Shared>, spinning: &mut bool) {
+    *spinning = false;
+    // SeqCst: spinning protocol (shared.rs).
+    if shared.nmspinning.fetch_sub(1, SeqCst) == 1 {
+        shared.wakep();
+    }
+}
+
+type Found = (Task, RunSource, bool);
+
+fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
+    let shared = &m.shared;
+    if shared.shutdown.load(Acquire) {
+        return None;
+    }
+    let policy = &*shared.policy;
+    let mut pb = m.p.borrow_mut();
+    let p = pb.as_mut().expect("find_runnable without a P");
+    if policy.check_global_first(p.schedtick) && !shared.global.is_empty() {
+        if let Some(t) = take_global(shared, p) {
+            return Some((t, RunSource::Global, true));
+        }
+    }
+    let slot_may_run = policy.runnext_may_run(p.slot_streak);
+    if let Some((t, src)) = p.local.pop(slot_may_run) {
+        let new_slice = src != RunSource::RunNext || !policy.runnext_inherits_time_slice();
+        return Some((t, src, new_slice));
+    }
+    if let Some(t) = take_global(shared, p) {
+        return Some((t, RunSource::Global, true));
+    }
+    // Spin only while fewer than half the busy Ps have a spinning M.
+    let busy = shared.config.procs - shared.npidle.load(SeqCst);
+    if !*spinning && 2 * shared.nmspinning.load(SeqCst) >= busy {
+        return None;
+    }
+    if !*spinning {
+        *spinning = true;
+        // SeqCst: spinning protocol (shared.rs).
+        shared.nmspinning.fetch_add(1, SeqCst);
+        PCounters::bump(&shared.p(p.id).counters.spins);
+    }
+    steal_work(shared, p)
+}
+
+/// Go's `globrunqget`: one to run, a fair batch into the local ring.
+fn take_global(shared: &Shared, p: &mut P) -> Option<Task> {
+    if shared.global.is_empty() {
+        return None;
+    }
+    let cap = shared.policy.local_capacity().unwrap_or(usize::MAX / 2);
+    let n = shared
+        .policy
+        .global_batch(shared.global.len(), shared.config.procs, cap);
+    let mut batch = shared
+        .global
+        .pop_batch(n.min(p.local.room() + 1))
+        .into_iter();
+    let first = batch.next()?;
+    p.local.extend(batch);
+    Some(first)
+}
+
+/// Go's `stealWork`: rounds over victims in policy order.
+fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
+    let policy = &*shared.policy;
+    for round in 0..policy.steal_rounds() {
+        let steal_runnext = policy.may_steal_runnext(round);
+        for victim in policy.victims(p.id, shared.config.procs, &mut p.rng) {
+            if shared.shutdown.load(Relaxed) {
+                return None;
+            }
+            let vs = shared.p(victim);
+            PCounters::bump(&shared.p(p.id).counters.steal_attempts);
+            if let Some((t, n)) =
+                vs.stealer
+                    .steal_into(&mut p.local, |k| policy.steal_count(k), steal_runnext)
+            {
+                PCounters::bump_shared(&vs.counters.stolen_out, n as u64);
+                let c = &shared.p(p.id).counters;
+                c.stolen_in
+                    .store(c.stolen_in.load(Relaxed) + n as u64, Relaxed);
+                return Some((t, RunSource::Stolen(victim), true));
+            }
+        }
+        if let Some(t) = take_global(shared, p) {
+            return Some((t, RunSource::Global, true));
+        }
+    }
+    None
+}
+
+/// No work: release the P, drop spinning, re-check, park (Go's `stopm` path).
+fn stop_p(m: &MCtx, spinning: &mut bool) {
+    let shared = &m.shared;
+    let p = m.p.borrow_mut().take().expect("stop_p without a P");
+    {
+        let mut idle = shared.lock_idle();
+        shared.pidleput(&mut idle, p);
+    }
+    if *spinning {
+        *spinning = false;
+        // SeqCst: spinning protocol — decrement, then re-check every queue.
+        shared.nmspinning.fetch_sub(1, SeqCst);
+        if shared.any_work() && !shared.shutdown.load(Acquire) {
+            let mut idle = shared.lock_idle();
+            if let Some(p) = shared.pidleget(&mut idle) {
+                drop(idle);
+                *m.p.borrow_mut() = Some(p);
+                *spinning = true;
+                // SeqCst: spinning protocol.
+                shared.nmspinning.fetch_add(1, SeqCst);
+            }
+        }
+    }
+}
+
+/// Runs `task` until it switches back, then does what the switch asked.
+fn run(m: &MCtx, mut task: Task, source: RunSource, new_slice: bool) {
+    let shared = &m.shared;
+    let pid = m.with_p(|p| {
+        if new_slice {
+            p.schedtick += 1;
+            p.slot_streak = 0;
+        } else {
+            p.slot_streak += 1;
+        }
+        p.id
+    });
+    let pid = pid.expect("run without a P");
+    let ps = shared.p(pid);
+    if new_slice {
+        ps.tick.fetch_add(1, Relaxed);
+        ps.slice_start.store(shared.now_ns(), Relaxed);
+        ps.preempt.store(false, Relaxed);
+        ps.reported.store(false, Relaxed);
+    }
+    count_run(&ps.counters, source);
+    ps.running_g.store(task.g.id, Relaxed);
+    // Relaxed: the run queue hand-over ordered everything before this.
+    task.g.state.store(RUNNING, Relaxed);
+    *m.current.borrow_mut() = Some(task.g.clone());
+    let state = task.coro.resume();
+    m.current.borrow_mut().take();
+    match state {
+        CoroState::Finished(r) => {
+            // The goroutine body catches its own panics for `join`.
+            debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
+            task.g.state.store(DONE, Release);
+        }
+        CoroState::Suspended => after_switch(m, task),
+    }
+}
+
+fn count_run(c: &PCounters, source: RunSource) {
+    PCounters::bump(&c.runs);
+    match source {
+        RunSource::RunNext => PCounters::bump(&c.runnext_hits),
+        RunSource::Local => PCounters::bump(&c.local_hits),
+        RunSource::Global => PCounters::bump(&c.global_hits),
+        RunSource::Stolen(_) => PCounters::bump(&c.steal_hits),
+        RunSource::Netpoll => {}
+    }
+}
+
+fn after_switch(m: &MCtx, task: Task) {
+    let shared = &m.shared;
+    match m.switch.get() {
+        Switch::Yield | Switch::Preempted => {
+            let preempted = m.switch.get() == Switch::Preempted;
+            let g = task.g.clone();
+            g.state.store(super::g::RUNNABLE, Relaxed);
+            m.with_p(|p| {
+                if preempted {
+                    PCounters::bump(&shared.p(p.id).counters.preemptions);
+                }
+                push_yielded(shared, p, task);
+            });
+        }
+        Switch::Park => {
+            if let Some(pid) = m.with_p(|p| p.id) {
+                PCounters::bump(&shared.p(pid).counters.parks);
+            }
+            let g = task.g.clone();
+            if let Some(task) = g.finish_park(task) {
+                // An unpark raced the switch-out: runnable at once.
+                ready_local(m, task);
+            }
+        }
+        Switch::SyscallNoP => {
+            task.g.state.store(super::g::RUNNABLE, Relaxed);
+            shared.global.push(task);
+            // Our M has no P; `m_main` will look for one.
+        }
+    }
+}
+
+fn push_yielded(shared: &Shared, p: &mut P, task: Task) {
+    match shared.policy.yield_to() {
+        model::policy::YieldTarget::Global => shared.global.push(task),
+        model::policy::YieldTarget::LocalTail => {
+            p.local.push(task, false, &shared.global);
+        }
+    }
+}
+
+/// Queues a woken goroutine on this M's P (slot or tail per policy), or on
+/// the global queue if the M holds no P; then wakes a P if none is spinning.
+pub(crate) fn ready_local(m: &MCtx, task: Task) {
+    let shared = &m.shared;
+    let to_slot = shared.policy.ready_to_runnext(false);
+    if let Some(task) = push_on_p(m, task, to_slot) {
+        shared.global.push(task);
+    }
+    wake_after_ready(shared);
+}
+
+/// Pushes onto the M's P; gives the task back if the M holds no P.
+pub(crate) fn push_on_p(m: &MCtx, task: Task, to_slot: bool) -> Option<Task> {
+    let mut pb = m.p.borrow_mut();
+    match pb.as_mut() {
+        Some(p) => {
+            p.local.push(task, to_slot, &m.shared.global);
+            None
+        }
+        None => Some(task),
+    }
+}
+
+/// After publishing work: SeqCst fence (the submitter half of the spinning
+/// protocol — the queue push must be ordered before reading `nmspinning`),
+/// then `wakep`.
+pub(crate) fn wake_after_ready(shared: &Arc<Shared>) {
+    std::sync::atomic::fence(SeqCst);
+    shared.wakep();
+}
+
+/// Queues a woken goroutine from anywhere: this M's P if the caller is an
+/// M, else the global queue.
+pub(crate) fn ready(shared: &Arc<Shared>, task: Task) {
+    match current_m() {
+        Some(m) if Arc::ptr_eq(&m.shared, shared) => ready_local(&m, task),
+        _ => {
+            shared.global.push(task);
+            wake_after_ready(shared);
+        }
+    }
+}

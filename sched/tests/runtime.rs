@@ -1,0 +1,203 @@
+//! Behaviour of the production engine, on every policy preset.
+
+use sched::{go, Policy, Runtime};
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn runtimes(procs: usize) -> Vec<Runtime> {
+    Policy::presets()
+        .into_iter()
+        .map(|p| Runtime::builder().procs(procs).policy(p).build().unwrap())
+        .collect()
+}
+
+#[test]
+fn every_goroutine_runs_exactly_once() {
+    for procs in [1, 2, 4] {
+        for rt in runtimes(procs) {
+            let n = 2_000;
+            let hits: Arc<Vec<AtomicUsize>> =
+                Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect());
+            let h = hits.clone();
+            rt.block_on(move || {
+                let hs: Vec<_> = (0..n)
+                    .map(|i| {
+                        let h = h.clone();
+                        go(move || h[i].fetch_add(1, Relaxed))
+                    })
+                    .collect();
+                for j in hs {
+                    j.join().unwrap();
+                }
+            });
+            assert!(hits.iter().all(|c| c.load(Relaxed) == 1), "{rt:?}");
+            let total = rt.stats().total();
+            assert_eq!(
+                total.runs,
+                total.runnext_hits + total.local_hits + total.global_hits + total.steal_hits
+            );
+            assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
+        }
+    }
+}
+
+#[test]
+fn values_and_panics_come_back_through_join() {
+    for rt in runtimes(2) {
+        let (v, e) = rt.block_on(|| {
+            let ok = go(|| 6 * 7);
+            let bad = go(|| -> u32 { panic!("boom in a goroutine") });
+            (ok.join().unwrap(), bad.join().unwrap_err())
+        });
+        assert_eq!(v, 42);
+        assert_eq!(e.downcast_ref::<&str>(), Some(&"boom in a goroutine"));
+    }
+}
+
+#[test]
+fn deep_nesting() {
+    fn nest(depth: u32) -> u32 {
+        if depth == 0 {
+            return 0;
+        }
+        go(move || nest(depth - 1)).join().unwrap() + 1
+    }
+    for rt in runtimes(2) {
+        assert_eq!(rt.block_on(|| nest(500)), 500);
+    }
+}
+
+#[test]
+fn fork_join_fib() {
+    fn fib(n: u64) -> u64 {
+        if n < 2 {
+            return n;
+        }
+        let a = go(move || fib(n - 1));
+        let b = fib(n - 2);
+        a.join().unwrap() + b
+    }
+    for rt in runtimes(3) {
+        assert_eq!(rt.block_on(|| fib(16)), 987, "{rt:?}");
+    }
+}
+
+#[test]
+fn a_main_panic_is_resumed_by_block_on() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(|| panic!("main failed"))
+    }));
+    assert!(r.is_err());
+}
+
+#[test]
+fn blocking_calls_do_not_stop_the_others_with_one_p() {
+    for rt in runtimes(1) {
+        let elapsed = rt.block_on(|| {
+            let start = Instant::now();
+            let sleeper = go(|| sched::blocking(|| std::thread::sleep(Duration::from_millis(200))));
+            let worker = go(move || start.elapsed());
+            let done_at = worker.join().unwrap();
+            sleeper.join().unwrap();
+            done_at
+        });
+        assert!(
+            elapsed < Duration::from_millis(150),
+            "{rt:?}: the other goroutine waited {elapsed:?}"
+        );
+    }
+}
+
+#[test]
+fn preempt_point_bounds_how_long_a_loop_holds_the_only_p() {
+    let policy = Policy::go().with_quantum_ns(2_000_000);
+    let rt = Runtime::builder().procs(1).policy(policy).build().unwrap();
+    let waited = rt.block_on(|| {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let hog = go(move || {
+            while !s.load(Relaxed) {
+                sched::preempt_point();
+            }
+        });
+        sched::yield_now(); // let the hog start
+        let t = Instant::now();
+        let other = go(move || t.elapsed());
+        let waited = other.join().unwrap();
+        stop.store(true, Relaxed);
+        hog.join().unwrap();
+        waited
+    });
+    // Quantum 2 ms; sysmon notices within its tick, backed off to at most 10 ms.
+    assert!(waited < Duration::from_millis(60), "waited {waited:?}");
+    assert!(rt.stats().total().preemptions >= 1);
+}
+
+#[test]
+fn leaked_goroutines_are_reported_with_their_state_and_threads_stop() {
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    rt.block_on(|| {
+        // Two goroutines that join each other: both block forever.
+        let slot: Arc<std::sync::Mutex<Option<sched::JoinHandle<()>>>> = Arc::default();
+        let s = slot.clone();
+        let b = go(move || loop {
+            let h = s.lock().unwrap().take();
+            match h {
+                Some(a) => break a.join().unwrap(),
+                None => sched::yield_now(),
+            }
+        });
+        let a = go(move || b.join().unwrap());
+        *slot.lock().unwrap() = Some(a);
+        while slot.lock().unwrap().is_some() {
+            sched::yield_now();
+        }
+    });
+    let leaks = rt.leaks();
+    assert_eq!(leaks.len(), 2, "{leaks:?}");
+    for g in &leaks {
+        assert!(g.location.file().ends_with("runtime.rs"), "{g:?}");
+        assert_eq!(g.blocked_on, Some(model::BlockReason::Join), "{g:?}");
+    }
+}
+
+#[test]
+fn many_runtimes_leave_no_threads_behind() {
+    let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();
+    let before = threads();
+    for _ in 0..50 {
+        let rt = Runtime::builder().procs(4).build().unwrap();
+        rt.block_on(|| {
+            let hs: Vec<_> = (0..20).map(|i| go(move || i)).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).sum::<i32>()
+        });
+    }
+    // Other tests run in parallel threads of this process: allow their noise.
+    let after = threads();
+    assert!(
+        after <= before + 16,
+        "threads before {before}, after {after}"
+    );
+}
+
+#[test]
+fn go_outside_a_runtime_panics_with_a_message() {
+    let e = std::panic::catch_unwind(|| go(|| 1)).unwrap_err();
+    let msg = e.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("outside a sched runtime"), "{msg}");
+}
+
+#[test]
+fn bad_settings_are_errors_that_name_them() {
+    let e = Runtime::builder().procs(0).build().unwrap_err();
+    assert_eq!(e.to_string(), "procs(0): must be in 1..=1024");
+    let e = Runtime::builder().stack_size(100).build().unwrap_err();
+    assert!(e.to_string().starts_with("stack_size(100)"));
+    let e = Runtime::builder()
+        .policy(Policy::go().with_quantum_ns(0))
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("quantum_ns"), "{e}");
+}
