@@ -32,7 +32,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod coro;
+mod engine;
 pub mod runtime;
+pub mod time;
 
 pub use model::policy::Policy;
 pub use runtime::{

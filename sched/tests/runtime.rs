@@ -201,3 +201,32 @@ fn bad_settings_are_errors_that_name_them() {
         .unwrap_err();
     assert!(e.to_string().contains("quantum_ns"), "{e}");
 }
+
+#[test]
+fn sleeping_goroutines_do_not_hold_their_p() {
+    for rt in runtimes(1) {
+        let elapsed = rt.block_on(|| {
+            let start = Instant::now();
+            let hs: Vec<_> = (0..200)
+                .map(|_| go(|| sched::time::sleep(Duration::from_millis(50))))
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            start.elapsed()
+        });
+        // 200 sleepers of 50 ms on one P: all sleep at once.
+        assert!(elapsed >= Duration::from_millis(50), "{rt:?}: {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_millis(400),
+            "{rt:?}: sleeps were serialised: {elapsed:?}"
+        );
+    }
+}
+
+#[test]
+fn sleep_outside_a_runtime_uses_the_fallback_timer() {
+    let t = Instant::now();
+    sched::time::sleep(Duration::from_millis(20));
+    assert!(t.elapsed() >= Duration::from_millis(20));
+}

@@ -229,3 +229,26 @@ impl GoroutineInfo {
         }
     }
 }
+
+thread_local! {
+    static RAND: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A fast, non-cryptographic uniform index in `0..n` (`select!` fairness,
+/// Go's `cheaprand`): a per-thread SplitMix64 stream seeded from the thread.
+#[inline(never)]
+pub(crate) fn fast_random(n: usize) -> usize {
+    RAND.with(|c| {
+        let mut s = c.get();
+        if s == 0 {
+            s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                ^ (c as *const _ as u64);
+        }
+        let mut rng = model::Rng::new(s);
+        let v = rng.index(n);
+        c.set(rng.next_u64() | 1);
+        v
+    })
+}

@@ -6,21 +6,42 @@ use std::panic::Location;
 use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 
-/// Who waits for a goroutine to finish.
+/// A goroutine or OS thread that waits for something (the production
+/// engine's side of `engine::Handle`).
+#[derive(Clone)]
 pub(crate) enum Waiter {
     Goroutine(Arc<GShared>, Arc<super::shared::Shared>),
     Thread(Thread),
 }
 
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Waiter::Goroutine(g, _) => write!(f, "{g:?}"),
+            Waiter::Thread(t) => write!(f, "thread {:?}", t.id()),
+        }
+    }
+}
+
 impl Waiter {
-    pub(crate) fn wake(self) {
+    /// Unparks the waiter (a token if it is not parked yet).
+    pub(crate) fn wake(&self) {
         match self {
             Waiter::Goroutine(g, shared) => {
                 if let Some(task) = g.unpark() {
-                    super::worker::ready(&shared, task);
+                    super::worker::ready(shared, task);
                 }
             }
             Waiter::Thread(t) => t.unpark(),
+        }
+    }
+
+    /// Whether both name the same goroutine or thread.
+    pub(crate) fn same(&self, other: &Waiter) -> bool {
+        match (self, other) {
+            (Waiter::Goroutine(a, _), Waiter::Goroutine(b, _)) => Arc::ptr_eq(a, b),
+            (Waiter::Thread(a), Waiter::Thread(b)) => a.id() == b.id(),
+            _ => false,
         }
     }
 }

@@ -16,12 +16,16 @@ mod localq;
 mod shared;
 mod stats;
 mod sysmon;
+mod timers;
 mod worker;
 
 pub use api::{blocking, current, go, preempt_point, yield_now, GoroutineInfo};
+pub(crate) use api::{current_waiter, fast_random, park_current};
 pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
 pub use join::JoinHandle;
+pub(crate) use join::Waiter;
 pub use stats::{PStats, Stats};
+pub(crate) use timers::add_timer;

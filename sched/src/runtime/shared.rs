@@ -61,6 +61,8 @@ pub(crate) struct PShared {
     /// The P while its M is in a blocking call; sysmon may take it.
     pub(crate) syscall: Mutex<Option<Box<P>>>,
     pub(crate) counters: PCounters,
+    /// Timers started by goroutines running on this P.
+    pub(crate) timers: crate::engine::timer::TimerHeap,
 }
 
 /// A parked M's mailbox.
@@ -105,6 +107,10 @@ pub(crate) struct Shared {
     pub(crate) next_gid: AtomicU64,
     pub(crate) registry: Registry,
     pub(crate) epoch: Instant,
+    /// The sysmon thread, to wake it early for a new earliest timer.
+    pub(crate) sysmon: Mutex<Option<Thread>>,
+    /// When sysmon plans to wake next, ns on the engine clock (Relaxed: a hint).
+    pub(crate) sysmon_wake_at: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -128,6 +134,7 @@ impl Shared {
                 status: AtomicU8::new(P_IDLE),
                 syscall: Mutex::new(None),
                 counters: PCounters::default(),
+                timers: crate::engine::timer::TimerHeap::new(),
             });
             owners.push(Box::new(P {
                 id: PId::from(i),
@@ -157,6 +164,8 @@ impl Shared {
             next_gid: AtomicU64::new(1),
             registry: Registry::default(),
             epoch: Instant::now(),
+            sysmon: Mutex::new(None),
+            sysmon_wake_at: AtomicU64::new(0),
         })
     }
 
@@ -188,6 +197,21 @@ impl Shared {
         idle.ps.push(p);
         // SeqCst: spinning protocol (module docs).
         self.npidle.fetch_add(1, SeqCst);
+    }
+
+    /// Runs the due timers of every P (sysmon, and Ms with nothing to do).
+    pub(crate) fn run_all_timers(&self) -> usize {
+        let now = crate::time::Instant::real_now();
+        self.ps.iter().map(|p| p.timers.run_due(now)).sum()
+    }
+
+    /// The earliest timer deadline over all Ps (ns), `u64::MAX` if none.
+    pub(crate) fn next_timer(&self) -> u64 {
+        self.ps
+            .iter()
+            .map(|p| p.timers.next_deadline())
+            .min()
+            .unwrap_or(u64::MAX)
     }
 
     /// Whether any queue holds work (the spinner's re-check).

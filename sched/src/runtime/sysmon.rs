@@ -28,12 +28,13 @@ pub(crate) const RETAKE_NS: u64 = 20_000;
 const RETAKE_IDLE_NS: u64 = 10_000_000;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
+    *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
     let mut delay_us = MIN_DELAY_US;
     let mut idle_rounds = 0u32;
     while !shared.shutdown.load(Acquire) {
-        std::thread::sleep(Duration::from_micros(delay_us));
+        sleep(&shared, delay_us);
         let now = shared.now_ns();
-        let mut acted = false;
+        let mut acted = shared.run_all_timers() > 0;
         for ps in shared.ps.iter() {
             match ps.status.load(Acquire) {
                 P_RUNNING => acted |= check_quantum(&shared, ps, now),
@@ -51,6 +52,16 @@ pub(crate) fn sysmon(shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// Sleeps `delay_us`, or less if a timer is due sooner; a new earlier timer
+/// unparks us (timers.rs).
+fn sleep(shared: &Shared, delay_us: u64) {
+    let now = crate::time::Instant::real_now().as_nanos();
+    let wake = (now + delay_us * 1_000).min(shared.next_timer().max(now + MIN_DELAY_US * 1_000));
+    // Relaxed: a hint for `add_timer` (which also re-checks by unparking).
+    shared.sysmon_wake_at.store(wake, Relaxed);
+    std::thread::park_timeout(Duration::from_nanos(wake - now));
 }
 
 fn check_quantum(shared: &Shared, ps: &super::shared::PShared, now: u64) -> bool {

@@ -116,6 +116,14 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
     if shared.shutdown.load(Acquire) {
         return None;
     }
+    // Due timers of our P first (their callbacks ready goroutines onto it).
+    // No borrow of the P may be held here: callbacks push onto it.
+    if let Some(pid) = m.with_p(|p| p.id) {
+        let timers = &shared.p(pid).timers;
+        if timers.next_deadline() != u64::MAX {
+            timers.run_due(crate::time::Instant::real_now());
+        }
+    }
     let policy = &*shared.policy;
     let mut pb = m.p.borrow_mut();
     let p = pb.as_mut().expect("find_runnable without a P");
@@ -196,6 +204,11 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
 /// No work: release the P, drop spinning, re-check, park (Go's `stopm` path).
 fn stop_p(m: &MCtx, spinning: &mut bool) {
     let shared = &m.shared;
+    // Before giving up, run every P's due timers (Go's `stealWork` timer
+    // step): they may ready goroutines for us.
+    if shared.next_timer() != u64::MAX && shared.run_all_timers() > 0 {
+        return;
+    }
     let p = m.p.borrow_mut().take().expect("stop_p without a P");
     {
         let mut idle = shared.lock_idle();

@@ -1,0 +1,103 @@
+//! The engine interface: what every primitive is written against, once.
+//!
+//! A primitive (channel, mutex, wait group, timer, …) never talks to a
+//! scheduler directly. It describes each operation as an [`Op`] (kind,
+//! object, access, ordering, caller location) and uses five verbs:
+//!
+//! - [`visible`]`(op)`: a point where the engine may switch goroutines —
+//!   the production engine checks for preemption; the deterministic engine
+//!   makes a recorded choice and updates its race detector's clocks;
+//! - [`current`]`()` and [`park`]`(op)`: register the running goroutine as a
+//!   waiter (a [`Handle`]) and block it until `Handle::unpark`; `park` may
+//!   return spuriously, so callers re-check their condition in a loop;
+//! - [`now`]`()` and [`timer`]`(deadline, f)`: the engine's clock (virtual in
+//!   the deterministic engine) and one-shot timers;
+//! - [`random`]`(n)`: a uniform index (`select!` arms), recorded as a decision
+//!   in the deterministic engine.
+//!
+//! Outside a runtime (a plain OS thread) the verbs still work: `park` parks
+//! the thread and timers run on a fallback timer thread, so channels can
+//! connect goroutines with ordinary threads.
+
+mod op;
+pub(crate) mod timer;
+
+pub(crate) use op::{new_object, Op};
+pub(crate) use timer::TimerKey;
+
+use crate::runtime::{self as rt};
+use crate::time::Instant;
+use std::time::Duration;
+
+/// A goroutine (or OS thread) that can be woken.
+#[derive(Clone, Debug)]
+pub(crate) struct Handle(rt::Waiter);
+
+impl Handle {
+    /// Makes the waiter runnable (or leaves it a token if it is not parked yet).
+    pub(crate) fn unpark(&self) {
+        self.0.wake();
+    }
+
+    /// Whether two handles name the same waiter.
+    #[allow(dead_code)] // first users: the channel and select primitives
+    pub(crate) fn same(&self, other: &Handle) -> bool {
+        self.0.same(&other.0)
+    }
+}
+
+/// The running goroutine (or thread) as a waiter.
+pub(crate) fn current() -> Handle {
+    Handle(rt::current_waiter())
+}
+
+/// Blocks the caller until its handle is unparked (may return spuriously).
+pub(crate) fn park(op: &Op) {
+    rt::park_current(op.block_reason(), op.location);
+}
+
+/// A scheduling point before `op` takes effect.
+pub(crate) fn visible(_op: &Op) {
+    rt::preempt_point();
+}
+
+/// The engine's clock.
+pub(crate) fn now() -> Instant {
+    Instant::real_now()
+}
+
+/// Runs `f` once at `deadline` (on a scheduler thread: `f` must not block).
+pub(crate) fn timer(deadline: Instant, f: Box<dyn FnOnce() + Send>) -> TimerKey {
+    timer::start(deadline, f)
+}
+
+/// Sleeps the caller until `deadline`.
+pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
+    let me = current();
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let f = fired.clone();
+    let _key = timer(
+        deadline,
+        Box::new(move || {
+            // Release: pairs with the Acquire load below.
+            f.store(true, std::sync::atomic::Ordering::Release);
+            me.unpark();
+        }),
+    );
+    // Acquire: pairs with the timer's Release store.
+    while !fired.load(std::sync::atomic::Ordering::Acquire) {
+        park(op);
+    }
+}
+
+/// A uniform index in `0..n` (`n > 0`).
+#[allow(dead_code)] // first user: select!
+pub(crate) fn random(n: usize) -> usize {
+    rt::fast_random(n)
+}
+
+/// How long until `deadline` (zero if passed).
+#[allow(dead_code)] // first users: timeouts of the primitives
+pub(crate) fn until(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(now())
+}
