@@ -17,4 +17,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod coro;
+pub mod stack;
+
 pub use model::policy::Policy;

@@ -1,0 +1,145 @@
+//! `Coro`: a goroutine's coroutine — its stack, its closure, and where it
+//! stopped. See `coro/mod.rs` for the decisions (panics, migration, drop).
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+use std::thread;
+
+use corosensei::{Coroutine, CoroutineResult};
+
+use super::suspend::{swap_yielder, CoroYielder};
+use crate::stack::{self, Detected, Stack, StackInfo};
+
+/// What a [`Coro::resume`] ended with.
+#[derive(Debug)]
+pub enum CoroState {
+    /// The coroutine called [`super::suspend`]; resume it again later.
+    Suspended,
+    /// The closure returned (`Ok`) or panicked (`Err` with the payload, as
+    /// `std::thread::JoinHandle::join` reports it).
+    Finished(thread::Result<()>),
+}
+
+type Inner = Coroutine<(), (), thread::Result<()>, Stack>;
+
+/// A stackful coroutine on a pool [`Stack`]. `Send`: it may be resumed from
+/// a different OS thread each time, one thread at a time.
+pub struct Coro {
+    inner: Inner,
+    /// The coroutine's `Yielder` (in its root frame); null until it first
+    /// runs. Written by `resume` from the thread slot the coroutine set.
+    yielder: *const CoroYielder,
+    /// The stack's geometry: the stack itself is owned by `inner`.
+    stack: StackInfo,
+}
+
+// SAFETY: `Coroutine` is !Send only because it cannot know what its stack
+// holds. The closure is `Send`; `resume` takes `&mut self`, so one thread at
+// a time runs or unwinds the stack; the yielder pointer targets that stack,
+// not any thread's memory; and values a goroutine keeps across `suspend`
+// must be `Send` by the runtime's contract — the thread-local caveat is
+// documented in `coro/mod.rs` and DESIGN.md ("Thread-locals").
+unsafe impl Send for Coro {}
+
+impl Coro {
+    /// A coroutine that will run `f` on `stack` when first resumed.
+    pub fn new(stack: Stack, f: Box<dyn FnOnce() + Send>) -> Coro {
+        let info = stack.info();
+        let inner = Coroutine::with_stack(stack, move |y: &CoroYielder, ()| {
+            swap_yielder(y);
+            panic::catch_unwind(AssertUnwindSafe(f))
+        });
+        Coro {
+            inner,
+            yielder: ptr::null(),
+            stack: info,
+        }
+    }
+
+    /// Runs the coroutine until it suspends or finishes. On a canary stack
+    /// the canary is checked after every switch-out; an overwritten canary
+    /// reports the overflow (naming the label set with
+    /// [`stack::set_current`]) and aborts.
+    ///
+    /// # Panics
+    /// When the coroutine has already finished.
+    pub fn resume(&mut self) -> CoroState {
+        assert!(!self.inner.done(), "Coro::resume on a finished coroutine");
+        let prev_yielder = swap_yielder(self.yielder);
+        let prev_stack = stack::enter_stack(self.stack);
+        let result = self.inner.resume(());
+        self.yielder = swap_yielder(prev_yielder);
+        stack::restore_stack(prev_stack);
+        self.check_canary();
+        match result {
+            CoroutineResult::Yield(()) => CoroState::Suspended,
+            CoroutineResult::Return(r) => CoroState::Finished(r),
+        }
+    }
+
+    /// Checks the canary of a canary stack (a no-op on guarded stacks);
+    /// on overflow writes the report to stderr and aborts. `resume` already
+    /// calls this on every switch-out.
+    pub fn check_canary(&self) {
+        // SAFETY: `self.inner` owns the stack, so it is mapped.
+        if !unsafe { self.stack.canary_intact() } {
+            stack::report_and_abort(&self.stack, Detected::Canary);
+        }
+    }
+
+    /// Whether the closure has returned or panicked.
+    pub fn is_finished(&self) -> bool {
+        self.inner.done()
+    }
+
+    /// Whether the coroutine has run at least once.
+    pub fn is_started(&self) -> bool {
+        self.inner.started()
+    }
+
+    /// The stack's geometry.
+    pub fn stack_info(&self) -> StackInfo {
+        self.stack
+    }
+
+    /// The stack back, for reuse. An unfinished coroutine is force-unwound
+    /// first on this thread (every destructor on its stack runs).
+    pub fn into_stack(mut self) -> Stack {
+        self.unwind();
+        let me = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `me` is never used or dropped again, so `inner` is moved
+        // out exactly once; `yielder` and `stack` need no drop.
+        let inner = unsafe { ptr::read(&me.inner) };
+        inner.into_stack()
+    }
+
+    /// Force-unwinds an unfinished coroutine with its yielder in this
+    /// thread's slot, so `suspend` during the unwind finds it.
+    fn unwind(&mut self) {
+        if self.inner.done() {
+            return;
+        }
+        let prev_yielder = swap_yielder(self.yielder);
+        let prev_stack = stack::enter_stack(self.stack);
+        self.inner.force_unwind();
+        swap_yielder(prev_yielder);
+        stack::restore_stack(prev_stack);
+    }
+}
+
+impl Drop for Coro {
+    fn drop(&mut self) {
+        self.unwind();
+    }
+}
+
+impl fmt::Debug for Coro {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Coro")
+            .field("started", &self.inner.started())
+            .field("finished", &self.inner.done())
+            .field("stack", &self.stack)
+            .finish()
+    }
+}

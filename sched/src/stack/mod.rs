@@ -1,0 +1,91 @@
+//! # Goroutine stacks
+//!
+//! Everything unsafe about stack memory lives here; the runtime uses the
+//! safe API below (and `crate::coro` to run code on a stack).
+//!
+//! ## What a stack is
+//!
+//! A [`Stack`] is `size` usable bytes (default 256 KiB, [`StackConfig`])
+//! with one guard page below — Go's `stackalloc` design minus the growth:
+//! Go starts goroutines on 2–8 KiB stacks and copies them bigger, which
+//! needs a compiler that knows every pointer into the stack. Rust has no
+//! such compiler support, so a stack is fixed-size and *virtual*: only the
+//! pages a goroutine touches cost physical memory (an idle goroutine touches
+//! one or two 4 KiB pages). Mappings are `MAP_NORESERVE`, so a million
+//! 256 KiB stacks reserve 256 GiB of address space but no commit charge
+//! under the default heuristic overcommit (`vm.overcommit_memory=0`, this
+//! machine's setting; under strict accounting, mode 2, pick a smaller
+//! `size`). `MAP_STACK` also opts stacks out of transparent huge pages
+//! (Linux ≥ 6.7), so a touched stack page stays 4 KiB, not 2 MiB.
+//!
+//! ## Guard pages and the map-count limit
+//!
+//! `vm.max_map_count` is 65530 on stock machines and the runtime must not
+//! need it raised. A stack with its own mapping and an `mprotect`ed guard
+//! costs 2 map entries (~32k stacks), yet the runtime must hold 1,000,000
+//! live goroutines. The guard strategy ([`GuardMode`]) is therefore:
+//!
+//! - **Linux ≥ 6.13** (`MADV_GUARD_INSTALL`, DESIGN.md's kernel note):
+//!   stacks are carved from slabs of up to 1024 stacks, one mapping each,
+//!   and every stack gets a real guard page installed by `madvise`, which
+//!   does not split the mapping. A million guarded stacks cost about a
+//!   thousand map entries. This is what `Auto` picks on this machine (6.18).
+//! - **Older kernels** (Debian 12: 6.1, `madvise` answers `EINVAL`):
+//!   `mprotect`-guarded stacks while the map budget lasts — half of the
+//!   entries free at pool creation (`max_map_count` minus the lines of
+//!   `/proc/self/maps`), at two entries per stack — then guard-free slab
+//!   stacks with a canary at their low end, checked on every switch-out by
+//!   `Coro::resume`. The change prints one notice on stderr. An overflow on
+//!   a canary stack is reported at the next switch, after it may already
+//!   have corrupted memory: detection, not prevention. A one-page unused
+//!   gap below each canary stack absorbs small overflows before they reach
+//!   the neighbouring stack.
+//!
+//! ## Overflow reports
+//!
+//! [`init_thread`] (called by the scheduler on every M thread) installs a
+//! `SIGSEGV`/`SIGBUS` handler once per process and an alternate signal
+//! stack per thread. The scheduler wraps each switch-in in
+//! [`set_current`]`(&label)`, a TLS pointer store, so the handler (and the
+//! canary check) can name the goroutine: a [`GoroutineLabel`] is a
+//! preformatted fixed-size buffer, printable with `write(2)` alone.
+//!
+//! ## Memory return
+//!
+//! See `pool.rs`: free stacks beyond a warm high-water mark give their
+//! pages back with `MADV_DONTNEED`; per-P [`StackCache`]s never do.
+
+mod cache;
+mod config;
+mod current;
+mod label;
+mod overflow;
+mod pool;
+mod region;
+mod slab;
+mod sys;
+
+#[cfg(test)]
+mod tests;
+
+pub use cache::{StackCache, CACHE_BATCH, CACHE_CAPACITY};
+pub use config::{
+    GuardMode, StackConfig, StackConfigError, DEFAULT_SLAB_STACKS, DEFAULT_STACK_SIZE,
+    DEFAULT_WARM_LIMIT, FIRST_SLAB_STACKS, MAX_STACK_SIZE, MIN_STACK_SIZE,
+};
+pub use current::{set_current, CurrentLabel};
+pub use label::{GoroutineLabel, LABEL_CAPACITY};
+pub use overflow::{init_thread, ALT_STACK_SIZE};
+pub use pool::{
+    guarded_budget, PoolStats, StackError, StackPool, MAPS_PER_MPROTECT_STACK, MAP_HEADROOM_DIVISOR,
+};
+pub use region::{Stack, StackInfo, StackKind};
+pub use sys::{map_count, resident_bytes};
+
+pub(crate) use current::{enter_stack, restore_stack};
+pub(crate) use overflow::{report_and_abort, Detected};
+
+/// Whether this kernel supports `madvise(MADV_GUARD_INSTALL)` (Linux ≥ 6.13).
+pub fn guard_install_supported() -> bool {
+    sys::guard_install_supported()
+}
