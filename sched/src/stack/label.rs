@@ -23,17 +23,17 @@ pub struct GoroutineLabel {
 impl GoroutineLabel {
     /// Formats the label of goroutine `id` spawned at `at`.
     pub fn new(id: u64, at: &Location<'_>) -> GoroutineLabel {
+        GoroutineLabel::from_parts(id, at.file(), at.line(), at.column())
+    }
+
+    /// Formats the label of goroutine `id` spawned at `file:line:column`.
+    pub fn from_parts(id: u64, file: &str, line: u32, column: u32) -> GoroutineLabel {
         let mut label = GoroutineLabel {
             len: 0,
             bytes: [0; LABEL_CAPACITY],
         };
-        let file = shorten(at.file(), LABEL_CAPACITY - FIXED_BYTES);
-        let _ = write!(
-            label,
-            "goroutine {id} (spawned at {file}:{}:{})",
-            at.line(),
-            at.column()
-        );
+        let file = shorten(file, LABEL_CAPACITY - FIXED_BYTES);
+        let _ = write!(label, "goroutine {id} (spawned at {file}:{line}:{column})");
         label
     }
 
