@@ -1,0 +1,169 @@
+//! Real stack overflows, one per guard mode, each in a child process: the
+//! test binary re-executes itself running only `child`, with the mode in
+//! `SCHED_OVERFLOW_CHILD`. The child must die abnormally (SIGABRT from the
+//! report) with stderr naming the goroutine's id and spawn location. A
+//! fault that is not a stack overflow must still crash as it would without
+//! the runtime (SIGSEGV, no report), and the guarded-to-canary change must
+//! print its notice once.
+
+use std::hint::black_box;
+use std::os::unix::process::ExitStatusExt;
+use std::panic::Location;
+use std::process::{Command, Output};
+
+use sched::coro::{suspend, Coro, CoroState};
+use sched::stack::{
+    guard_install_supported, init_thread, set_current, GoroutineLabel, GuardMode, StackConfig,
+    StackPool,
+};
+
+const ENV: &str = "SCHED_OVERFLOW_CHILD";
+const STACK: usize = 64 * 1024;
+
+/// Recurses with 1 KiB frames until the stack pointer passes `stop`
+/// (`0`: forever).
+#[inline(never)]
+fn recurse(stop: usize, depth: u64) -> u64 {
+    let frame = black_box([depth as u8; 1024]);
+    if stop != 0 && (frame.as_ptr() as usize) < stop {
+        return frame[7] as u64;
+    }
+    recurse(stop, depth + 1) + black_box(frame[depth as usize % 1024]) as u64
+}
+
+fn mode(name: &str) -> GuardMode {
+    match name {
+        "madvise" => GuardMode::MadviseGuard,
+        "mprotect" => GuardMode::Mprotect,
+        "canary" => GuardMode::Canary,
+        "mprotect_then_canary" => GuardMode::MprotectThenCanary { guarded: 2 },
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+/// Runs in the child: spawns goroutine 42 on a stack of the given mode and
+/// overflows it. Canary stacks overflow by 2 KiB (into the gap page below),
+/// then return and suspend, so the switch-out check finds the canary gone.
+fn overflow_in_child(name: &str) {
+    init_thread();
+    let pool = StackPool::new(StackConfig {
+        guard: mode(name),
+        ..StackConfig::with_size(STACK)
+    })
+    .unwrap();
+    let mut guarded = Vec::new();
+    if name == "mprotect_then_canary" {
+        guarded = (0..2).map(|_| pool.alloc().unwrap()).collect();
+    }
+    let stack = pool.alloc().unwrap();
+    let info = stack.info();
+    let stop = if info.kind.has_guard_page() {
+        0
+    } else {
+        info.usable_lo - 2048
+    };
+    let label = GoroutineLabel::new(42, Location::caller());
+    let mut coro = Coro::new(
+        stack,
+        Box::new(move || {
+            black_box(recurse(stop, 0));
+            suspend();
+        }),
+    );
+    let _current = set_current(&label);
+    let state = coro.resume();
+    drop(guarded);
+    panic!("the overflow was not reported; resume returned {state:?}");
+}
+
+#[test]
+fn child() {
+    match std::env::var(ENV).as_deref() {
+        Ok("foreign_fault") => {
+            init_thread();
+            let _pool = StackPool::new(StackConfig::default()).unwrap();
+            // SAFETY: none — this deliberately faults, in a child process.
+            unsafe { (black_box(16usize) as *mut u64).write_volatile(1) };
+        }
+        Ok("notice") => {
+            let pool = StackPool::new(StackConfig {
+                guard: GuardMode::MprotectThenCanary { guarded: 2 },
+                ..StackConfig::with_size(STACK)
+            })
+            .unwrap();
+            let stacks: Vec<_> = (0..6).map(|_| pool.alloc().unwrap()).collect();
+            let mut c = Coro::new(pool.alloc().unwrap(), Box::new(suspend));
+            assert!(matches!(c.resume(), CoroState::Suspended));
+            drop(stacks);
+        }
+        Ok(name) => overflow_in_child(name),
+        Err(_) => {} // Not a child: nothing to do.
+    }
+}
+
+fn run_child(what: &str) -> Output {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env(ENV, what)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap()
+}
+
+fn assert_reported(mode: &str, how: &str) {
+    let out = run_child(mode);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{mode}: {stderr}");
+    let expected = format!(
+        "sched: goroutine 42 (spawned at {}:",
+        file!() // The label's spawn location is this file.
+    );
+    assert!(stderr.contains(&expected), "{mode}: {stderr}");
+    assert!(
+        stderr.contains("overflowed its 64 KiB stack; increase Runtime::builder().stack_size(..)"),
+        "{mode}: {stderr}"
+    );
+    assert!(stderr.contains(how), "{mode}: {stderr}");
+    assert!(!stderr.contains("was not reported"), "{mode}: {stderr}");
+}
+
+#[test]
+fn overflow_madvise_guard_reports_goroutine_and_aborts() {
+    if guard_install_supported() {
+        assert_reported("madvise", "[guard page hit at 0x");
+    }
+}
+
+#[test]
+fn overflow_mprotect_guard_reports_goroutine_and_aborts() {
+    assert_reported("mprotect", "[guard page hit at 0x");
+}
+
+#[test]
+fn overflow_canary_reports_goroutine_at_switch_out_and_aborts() {
+    assert_reported("canary", "[canary overwritten; detected at switch-out");
+}
+
+#[test]
+fn overflow_canary_after_mprotect_budget_reports_and_aborts() {
+    assert_reported("mprotect_then_canary", "[canary overwritten");
+}
+
+#[test]
+fn foreign_fault_still_crashes_with_sigsegv_and_no_report() {
+    let out = run_child("foreign_fault");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{stderr}");
+    assert!(!stderr.contains("sched:"), "{stderr}");
+}
+
+#[test]
+fn canary_fallback_prints_one_notice() {
+    let out = run_child("notice");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let notice = "goroutines beyond that get canary-checked stacks without guard pages";
+    assert_eq!(stderr.matches(notice).count(), 1, "{stderr}");
+    assert!(stderr.contains("sched: vm.max_map_count="), "{stderr}");
+    assert!(stderr.contains("allows ~2 guarded stacks"), "{stderr}");
+}
