@@ -1,6 +1,7 @@
 //! `Coro`: a goroutine's coroutine — its stack, its closure, and where it
 //! stopped. See `coro/mod.rs` for the decisions (panics, migration, drop).
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
@@ -8,8 +9,8 @@ use std::thread;
 
 use corosensei::{Coroutine, CoroutineResult};
 
-use super::suspend::{swap_yielder, CoroYielder};
-use crate::stack::{self, Detected, Stack, StackInfo};
+use super::suspend::{register_yielder, CoroYielder};
+use crate::stack::{self, Detected, Running, Stack, StackInfo};
 
 /// What a [`Coro::resume`] ended with.
 #[derive(Debug)]
@@ -27,11 +28,9 @@ type Inner = Coroutine<(), (), thread::Result<()>, Stack>;
 /// a different OS thread each time, one thread at a time.
 pub struct Coro {
     inner: Inner,
-    /// The coroutine's `Yielder` (in its root frame); null until it first
-    /// runs. Written by `resume` from the thread slot the coroutine set.
-    yielder: *const CoroYielder,
-    /// The stack's geometry: the stack itself is owned by `inner`.
-    stack: StackInfo,
+    /// The stack's geometry and the yielder; this thread's current record
+    /// while `resume` runs (the stack itself is owned by `inner`).
+    running: Running,
 }
 
 // SAFETY: `Coroutine` is !Send only because it cannot know what its stack
@@ -47,13 +46,15 @@ impl Coro {
     pub fn new(stack: Stack, f: Box<dyn FnOnce() + Send>) -> Coro {
         let info = stack.info();
         let inner = Coroutine::with_stack(stack, move |y: &CoroYielder, ()| {
-            swap_yielder(y);
+            register_yielder(y);
             panic::catch_unwind(AssertUnwindSafe(f))
         });
         Coro {
             inner,
-            yielder: ptr::null(),
-            stack: info,
+            running: Running {
+                yielder: Cell::new(ptr::null()),
+                stack: info,
+            },
         }
     }
 
@@ -66,11 +67,11 @@ impl Coro {
     /// When the coroutine has already finished.
     pub fn resume(&mut self) -> CoroState {
         assert!(!self.inner.done(), "Coro::resume on a finished coroutine");
-        let prev_yielder = swap_yielder(self.yielder);
-        let prev_stack = stack::enter_stack(self.stack);
+        // `self.running` stays put while `&mut self` is held, and only the
+        // disjoint field `inner` is touched until `leave`.
+        let prev = stack::enter(&self.running);
         let result = self.inner.resume(());
-        self.yielder = swap_yielder(prev_yielder);
-        stack::restore_stack(prev_stack);
+        stack::leave(prev);
         self.check_canary();
         match result {
             CoroutineResult::Yield(()) => CoroState::Suspended,
@@ -83,8 +84,8 @@ impl Coro {
     /// calls this on every switch-out.
     pub fn check_canary(&self) {
         // SAFETY: `self.inner` owns the stack, so it is mapped.
-        if !unsafe { self.stack.canary_intact() } {
-            stack::report_and_abort(&self.stack, Detected::Canary);
+        if !unsafe { self.running.stack.canary_intact() } {
+            stack::report_and_abort(&self.running.stack, Detected::Canary);
         }
     }
 
@@ -100,7 +101,7 @@ impl Coro {
 
     /// The stack's geometry.
     pub fn stack_info(&self) -> StackInfo {
-        self.stack
+        self.running.stack
     }
 
     /// The stack back, for reuse. An unfinished coroutine is force-unwound
@@ -109,7 +110,7 @@ impl Coro {
         self.unwind();
         let me = std::mem::ManuallyDrop::new(self);
         // SAFETY: `me` is never used or dropped again, so `inner` is moved
-        // out exactly once; `yielder` and `stack` need no drop.
+        // out exactly once; `running` holds no resources.
         let inner = unsafe { ptr::read(&me.inner) };
         inner.into_stack()
     }
@@ -120,11 +121,9 @@ impl Coro {
         if self.inner.done() {
             return;
         }
-        let prev_yielder = swap_yielder(self.yielder);
-        let prev_stack = stack::enter_stack(self.stack);
+        let prev = stack::enter(&self.running);
         self.inner.force_unwind();
-        swap_yielder(prev_yielder);
-        stack::restore_stack(prev_stack);
+        stack::leave(prev);
     }
 }
 
@@ -139,7 +138,7 @@ impl fmt::Debug for Coro {
         f.debug_struct("Coro")
             .field("started", &self.inner.started())
             .field("finished", &self.inner.done())
-            .field("stack", &self.stack)
+            .field("stack", &self.running.stack)
             .finish()
     }
 }

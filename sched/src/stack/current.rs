@@ -1,6 +1,11 @@
-//! What runs on this thread now: the goroutine's label and its stack's
-//! geometry, one record per OS thread, read by the overflow signal handler
-//! and by the canary check.
+//! What runs on this thread now: the goroutine's label and a pointer to
+//! the running coroutine's [`Running`] record (its stack's geometry and its
+//! way back), one slot each per OS thread, read by the overflow signal
+//! handler, the canary report and `coro::suspend`.
+//!
+//! A switch-in is one pointer store: the record lives inside the `Coro`,
+//! whose address is fixed while `resume` holds `&mut` to it, so nothing is
+//! copied per switch.
 //!
 //! Every access goes through an `#[inline(never)]` function: a goroutine
 //! may resume on another OS thread after any switch, and LLVM may cache a
@@ -17,14 +22,25 @@ use std::ptr;
 use super::label::GoroutineLabel;
 use super::region::StackInfo;
 
+/// The running coroutine's record: its stack's geometry and its yielder
+/// (type-erased here; `coro` owns its meaning).
+#[derive(Debug)]
+pub(crate) struct Running {
+    /// The coroutine's `Yielder`, in its root frame; null until it first
+    /// runs (the coroutine stores it on entry).
+    pub(crate) yielder: Cell<*const ()>,
+    /// The stack it runs on.
+    pub(crate) stack: StackInfo,
+}
+
 struct Current {
     label: Cell<*const GoroutineLabel>,
-    stack: Cell<StackInfo>,
+    running: Cell<*const Running>,
 }
 
 thread_local! {
     static CURRENT: Current = const {
-        Current { label: Cell::new(ptr::null()), stack: Cell::new(StackInfo::NONE) }
+        Current { label: Cell::new(ptr::null()), running: Cell::new(ptr::null()) }
     };
 }
 
@@ -62,23 +78,33 @@ pub(crate) fn label_ptr() -> *const GoroutineLabel {
     CURRENT.try_with(|c| c.label.get()).unwrap_or(ptr::null())
 }
 
-/// Records the stack about to run on this thread; returns the previous
-/// record for [`restore_stack`].
+/// Makes `running` the record of the coroutine running on this thread;
+/// returns the previous one for [`leave`]. The pointer must stay valid
+/// until [`leave`].
 #[inline(never)]
-pub(crate) fn enter_stack(info: StackInfo) -> StackInfo {
-    CURRENT.with(|c| c.stack.replace(info))
+pub(crate) fn enter(running: *const Running) -> *const Running {
+    CURRENT.with(|c| c.running.replace(running))
 }
 
-/// Restores the record [`enter_stack`] returned.
+/// Restores the record [`enter`] returned.
 #[inline(never)]
-pub(crate) fn restore_stack(prev: StackInfo) {
-    CURRENT.with(|c| c.stack.set(prev));
+pub(crate) fn leave(prev: *const Running) {
+    CURRENT.with(|c| c.running.set(prev));
+}
+
+/// The running coroutine's record on this thread (null outside one).
+#[inline(never)]
+pub(crate) fn running() -> *const Running {
+    CURRENT.try_with(|c| c.running.get()).unwrap_or(ptr::null())
 }
 
 /// The stack running on this thread ([`StackInfo::NONE`] when none).
-#[inline(never)]
 pub(crate) fn running_stack() -> StackInfo {
-    CURRENT
-        .try_with(|c| c.stack.get())
-        .unwrap_or(StackInfo::NONE)
+    let running = running();
+    if running.is_null() {
+        return StackInfo::NONE;
+    }
+    // SAFETY: a non-null record is valid between `enter` and `leave`, and
+    // this thread is between them (it runs that coroutine or its unwind).
+    unsafe { (*running).stack }
 }

@@ -82,7 +82,7 @@ pub use pool::{
 pub use region::{Stack, StackInfo, StackKind};
 pub use sys::{map_count, resident_bytes};
 
-pub(crate) use current::{enter_stack, restore_stack};
+pub(crate) use current::{enter, leave, running, Running};
 pub(crate) use overflow::{report_and_abort, Detected};
 
 /// Whether this kernel supports `madvise(MADV_GUARD_INSTALL)` (Linux ≥ 6.13).
