@@ -132,4 +132,5 @@ impl std::error::Error for StackConfigError {}
 const _: () = assert!(DEFAULT_STACK_SIZE == 256 * 1024);
 const _: () = assert!(MIN_STACK_SIZE == 16 * 1024 && MAX_STACK_SIZE == 1 << 30);
 const _: () = assert!(MIN_STACK_SIZE <= DEFAULT_STACK_SIZE && DEFAULT_STACK_SIZE <= MAX_STACK_SIZE);
-const _: () = assert!(FIRST_SLAB_STACKS <= DEFAULT_SLAB_STACKS);
+const _: () = assert!(FIRST_SLAB_STACKS == 64 && DEFAULT_SLAB_STACKS == 1024);
+const _: () = assert!(DEFAULT_WARM_LIMIT == 256);

@@ -11,7 +11,8 @@
 //! needs a compiler that knows every pointer into the stack. Rust has no
 //! such compiler support, so a stack is fixed-size and *virtual*: only the
 //! pages a goroutine touches cost physical memory (an idle goroutine touches
-//! one or two 4 KiB pages). Mappings are `MAP_NORESERVE`, so a million
+//! one 4 KiB page; a canary stack one more for its canary — measured by
+//! `examples/stack_modes.rs`). Mappings are `MAP_NORESERVE`, so a million
 //! 256 KiB stacks reserve 256 GiB of address space but no commit charge
 //! under the default heuristic overcommit (`vm.overcommit_memory=0`, this
 //! machine's setting; under strict accounting, mode 2, pick a smaller
@@ -28,8 +29,11 @@
 //! - **Linux ≥ 6.13** (`MADV_GUARD_INSTALL`, DESIGN.md's kernel note):
 //!   stacks are carved from slabs of up to 1024 stacks, one mapping each,
 //!   and every stack gets a real guard page installed by `madvise`, which
-//!   does not split the mapping. A million guarded stacks cost about a
-//!   thousand map entries. This is what `Auto` picks on this machine (6.18).
+//!   does not split the mapping. A slab costs at most one map entry, so a
+//!   million guarded stacks cost at most ~1000 — in practice adjacent slabs
+//!   merge into one mapping: a million live goroutines added 3 entries on
+//!   this machine (`tests/many_goroutines.rs` asserts the bound). This is
+//!   what `Auto` picks here (kernel 6.18).
 //! - **Older kernels** (Debian 12: 6.1, `madvise` answers `EINVAL`):
 //!   `mprotect`-guarded stacks while the map budget lasts — half of the
 //!   entries free at pool creation (`max_map_count` minus the lines of
