@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use sched::coro::{suspend, Coro, CoroState};
 use sched::stack::{
     guard_install_supported, init_thread, set_current, GoroutineLabel, GuardMode, StackConfig,
-    StackPool,
+    StackPool, ALT_STACK_SIZE,
 };
 
 const ENV: &str = "SCHED_OVERFLOW_CHILD";
@@ -42,7 +42,7 @@ fn mode(name: &str) -> GuardMode {
 }
 
 /// Runs in the child: spawns goroutine 42 on a stack of the given mode and
-/// overflows it. Canary stacks overflow by 2 KiB (into the gap page below),
+/// overflows it on a freshly spawned thread. Canary stacks overflow by 2 KiB (into the gap page below),
 /// then return and suspend, so the switch-out check finds the canary gone.
 fn overflow_in_child(name: &str) {
     init_thread();
@@ -63,17 +63,52 @@ fn overflow_in_child(name: &str) {
         info.usable_lo - 2048
     };
     let label = GoroutineLabel::new(42, Location::caller());
-    let mut coro = Coro::new(
+    let coro = Coro::new(
         stack,
         Box::new(move || {
             black_box(recurse(stop, 0));
             suspend();
         }),
     );
-    let _current = set_current(&label);
-    let state = coro.resume();
+    // Run it on a fresh thread, as the scheduler's M threads will; with
+    // `own_altstack`, replace std's alternate signal stack by ours first.
+    let own_altstack = std::env::var("SCHED_OWN_ALTSTACK").is_ok();
+    std::thread::spawn(move || {
+        let mut coro = coro;
+        if own_altstack {
+            disable_altstack();
+        }
+        init_thread();
+        if own_altstack {
+            assert_eq!(altstack_size(), Some(ALT_STACK_SIZE));
+        }
+        let _current = set_current(&label);
+        let state = coro.resume();
+        panic!("the overflow was not reported; resume returned {state:?}");
+    })
+    .join()
+    .unwrap();
     drop(guarded);
-    panic!("the overflow was not reported; resume returned {state:?}");
+}
+
+fn disable_altstack() {
+    let disable = libc::stack_t {
+        ss_sp: std::ptr::null_mut(),
+        ss_flags: libc::SS_DISABLE,
+        ss_size: 0,
+    };
+    // SAFETY: disabling passes no memory to the kernel.
+    let rc = unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) };
+    assert_eq!(rc, 0);
+    assert_eq!(altstack_size(), None);
+}
+
+fn altstack_size() -> Option<usize> {
+    // SAFETY: a zeroed stack_t is a valid out-value; a null new stack only reads.
+    let mut old: libc::stack_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `old` is a valid out-pointer.
+    unsafe { libc::sigaltstack(std::ptr::null(), &mut old) };
+    (old.ss_flags & libc::SS_DISABLE == 0).then_some(old.ss_size)
 }
 
 #[test]
@@ -101,17 +136,23 @@ fn child() {
     }
 }
 
-fn run_child(what: &str) -> Output {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+fn child_command(what: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
         .env(ENV, what)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
+        .env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+fn run_child(what: &str) -> Output {
+    child_command(what).output().unwrap()
 }
 
 fn assert_reported(mode: &str, how: &str) {
-    let out = run_child(mode);
+    assert_output_reported(mode, how, run_child(mode));
+}
+
+fn assert_output_reported(mode: &str, how: &str, out: Output) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{mode}: {stderr}");
     let expected = format!(
@@ -132,6 +173,20 @@ fn overflow_madvise_guard_reports_goroutine_and_aborts() {
     if guard_install_supported() {
         assert_reported("madvise", "[guard page hit at 0x");
     }
+}
+
+#[test]
+fn overflow_on_our_own_altstack_reports_goroutine_and_aborts() {
+    let mode = if guard_install_supported() {
+        "madvise"
+    } else {
+        "mprotect"
+    };
+    let out = child_command(mode)
+        .env("SCHED_OWN_ALTSTACK", "1")
+        .output()
+        .unwrap();
+    assert_output_reported(mode, "[guard page hit at 0x", out);
 }
 
 #[test]

@@ -237,3 +237,14 @@ fn every_guard_mode_runs_coroutines() {
         }
     }
 }
+
+#[test]
+fn handles_are_send_where_goroutines_migrate() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Coro>();
+    send::<crate::stack::Stack>();
+    send::<crate::stack::StackCache>();
+    send::<StackPool>();
+    sync::<StackPool>();
+}
