@@ -13,8 +13,8 @@ use std::process::{Command, Output};
 
 use sched::coro::{suspend, Coro, CoroState};
 use sched::stack::{
-    guard_install_supported, init_thread, set_current, GoroutineLabel, GuardMode, StackConfig,
-    StackPool, ALT_STACK_SIZE,
+    guard_install_supported, init_thread, GoroutineLabel, GuardMode, StackConfig, StackPool,
+    ALT_STACK_SIZE,
 };
 
 const ENV: &str = "SCHED_OVERFLOW_CHILD";
@@ -29,6 +29,12 @@ fn recurse(stop: usize, depth: u64) -> u64 {
         return frame[7] as u64;
     }
     recurse(stop, depth + 1) + black_box(frame[depth as usize % 1024]) as u64
+}
+
+/// The spawn location goroutine 42's label carries; the parent asks for
+/// the same one to know what the report must say.
+fn spawn_site() -> &'static Location<'static> {
+    Location::caller()
 }
 
 fn mode(name: &str) -> GuardMode {
@@ -62,9 +68,10 @@ fn overflow_in_child(name: &str) {
     } else {
         info.usable_lo - 2048
     };
-    let label = GoroutineLabel::new(42, Location::caller());
-    let coro = Coro::new(
+    let label = GoroutineLabel::new(42, spawn_site());
+    let coro = Coro::with_label(
         stack,
+        label,
         Box::new(move || {
             black_box(recurse(stop, 0));
             suspend();
@@ -82,7 +89,6 @@ fn overflow_in_child(name: &str) {
         if own_altstack {
             assert_eq!(altstack_size(), Some(ALT_STACK_SIZE));
         }
-        let _current = set_current(&label);
         let state = coro.resume();
         panic!("the overflow was not reported; resume returned {state:?}");
     })
@@ -155,10 +161,7 @@ fn assert_reported(mode: &str, how: &str) {
 fn assert_output_reported(mode: &str, how: &str, out: Output) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{mode}: {stderr}");
-    let expected = format!(
-        "sched: goroutine 42 (spawned at {}:",
-        file!() // The label's spawn location is this file.
-    );
+    let expected = format!("sched: goroutine 42 (spawned at {})", spawn_site());
     assert!(stderr.contains(&expected), "{mode}: {stderr}");
     assert!(
         stderr.contains("overflowed its 64 KiB stack; increase Runtime::builder().stack_size(..)"),

@@ -10,7 +10,7 @@ use std::thread;
 use corosensei::{Coroutine, CoroutineResult};
 
 use super::suspend::{register_yielder, CoroYielder};
-use crate::stack::{self, Detected, Running, Stack, StackInfo};
+use crate::stack::{self, Detected, GoroutineLabel, Running, Stack, StackInfo};
 
 /// What a [`Coro::resume`] ended with.
 #[derive(Debug)]
@@ -42,7 +42,9 @@ pub struct Coro {
 unsafe impl Send for Coro {}
 
 impl Coro {
-    /// A coroutine that will run `f` on `stack` when first resumed.
+    /// A coroutine that will run `f` on `stack` when first resumed. Its
+    /// overflow report says "a goroutine without a label" until
+    /// [`Coro::set_label`]; the scheduler uses [`Coro::with_label`].
     pub fn new(stack: Stack, f: Box<dyn FnOnce() + Send>) -> Coro {
         let info = stack.info();
         let inner = Coroutine::with_stack(stack, move |y: &CoroYielder, ()| {
@@ -54,14 +56,31 @@ impl Coro {
             running: Running {
                 yielder: Cell::new(ptr::null()),
                 stack: info,
+                label: None,
             },
         }
     }
 
+    /// A coroutine whose overflow report names it by `label`.
+    pub fn with_label(stack: Stack, label: GoroutineLabel, f: Box<dyn FnOnce() + Send>) -> Coro {
+        let mut coro = Coro::new(stack, f);
+        coro.set_label(label);
+        coro
+    }
+
+    /// Sets what the overflow report calls this coroutine.
+    pub fn set_label(&mut self, label: GoroutineLabel) {
+        self.running.label = Some(label);
+    }
+
+    /// What the overflow report calls this coroutine.
+    pub fn label(&self) -> Option<GoroutineLabel> {
+        self.running.label
+    }
+
     /// Runs the coroutine until it suspends or finishes. On a canary stack
     /// the canary is checked after every switch-out; an overwritten canary
-    /// reports the overflow (naming the label set with
-    /// [`stack::set_current`]) and aborts.
+    /// reports the overflow (naming the coroutine's label) and aborts.
     ///
     /// # Panics
     /// When the coroutine has already finished.
@@ -85,7 +104,7 @@ impl Coro {
     pub fn check_canary(&self) {
         // SAFETY: `self.inner` owns the stack, so it is mapped.
         if !unsafe { self.running.stack.canary_intact() } {
-            stack::report_and_abort(&self.running.stack, Detected::Canary);
+            stack::report_and_abort(&self.running, Detected::Canary);
         }
     }
 

@@ -248,3 +248,12 @@ fn handles_are_send_where_goroutines_migrate() {
     send::<StackPool>();
     sync::<StackPool>();
 }
+
+#[test]
+fn label_travels_with_the_coroutine() {
+    let at = std::panic::Location::caller();
+    let label = crate::stack::GoroutineLabel::new(9, at);
+    let c = Coro::with_label(pool().alloc().unwrap(), label, Box::new(|| {}));
+    assert_eq!(c.label(), Some(label));
+    assert_eq!(coro(&pool(), || {}).label(), None);
+}

@@ -49,10 +49,11 @@
 //!
 //! [`init_thread`] (called by the scheduler on every M thread) installs a
 //! `SIGSEGV`/`SIGBUS` handler once per process and an alternate signal
-//! stack per thread. The scheduler wraps each switch-in in
-//! [`set_current`]`(&label)`, a TLS pointer store, so the handler (and the
-//! canary check) can name the goroutine: a [`GoroutineLabel`] is a
-//! preformatted fixed-size buffer, printable with `write(2)` alone.
+//! stack per thread. The goroutine's [`GoroutineLabel`] (id and spawn
+//! location, two words) lives in its `Coro`'s record, which `Coro::resume`
+//! makes the thread's current record with one pointer store, so the handler
+//! and the canary check name the goroutine without allocation, locks or a
+//! per-switch call by the scheduler.
 //!
 //! ## Memory return
 //!
@@ -77,8 +78,7 @@ pub use config::{
     GuardMode, StackConfig, StackConfigError, DEFAULT_SLAB_STACKS, DEFAULT_STACK_SIZE,
     DEFAULT_WARM_LIMIT, FIRST_SLAB_STACKS, MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
-pub use current::{set_current, CurrentLabel};
-pub use label::{GoroutineLabel, LABEL_CAPACITY};
+pub use label::GoroutineLabel;
 pub use overflow::{init_thread, ALT_STACK_SIZE};
 pub use pool::{
     guarded_budget, PoolStats, StackError, StackPool, MAPS_PER_MPROTECT_STACK, MAP_HEADROOM_DIVISOR,

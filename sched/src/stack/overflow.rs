@@ -25,8 +25,8 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use std::sync::Once;
 
-use super::current;
-use super::region::StackInfo;
+use super::current::{self, Running};
+use super::label::GoroutineLabel;
 use super::sys;
 
 /// Usable bytes of the alternate signal stack `init_thread` installs.
@@ -135,9 +135,10 @@ impl Drop for AltStack {
 extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let running = current::running_stack();
-    if running.guard_contains(addr) {
-        report_and_abort(&running, Detected::GuardPage(addr));
+    if let Some(running) = current::running_record() {
+        if running.stack.guard_contains(addr) {
+            report_and_abort(running, Detected::GuardPage(addr));
+        }
     }
     hand_over(sig, info, ctx);
 }
@@ -181,20 +182,17 @@ pub(crate) enum Detected {
     Canary,
 }
 
-/// Writes the overflow report to stderr and aborts. Async-signal-safe.
-pub(crate) fn report_and_abort(stack: &StackInfo, how: Detected) -> ! {
+/// Writes the overflow report of the coroutine `running` to stderr and
+/// aborts. Async-signal-safe.
+pub(crate) fn report_and_abort(running: &Running, how: Detected) -> ! {
     let mut line = Line::new();
     line.push(b"sched: ");
-    let label = current::label_ptr();
-    if label.is_null() {
-        line.push(b"a goroutine (no label set)");
-    } else {
-        // SAFETY: a non-null label pointer is valid while the CurrentLabel
-        // guard that set it lives, which spans the running goroutine.
-        line.push(unsafe { &*label }.as_bytes());
+    match &running.label {
+        Some(label) => line.push_label(label),
+        None => line.push(b"a goroutine without a label"),
     }
     line.push(b" overflowed its ");
-    line.push_dec(stack.usable() as u64 / 1024);
+    line.push_dec(running.stack.usable() as u64 / 1024);
     line.push(b" KiB stack; increase Runtime::builder().stack_size(..)");
     match how {
         Detected::GuardPage(addr) => {
@@ -210,18 +208,43 @@ pub(crate) fn report_and_abort(stack: &StackInfo, how: Detected) -> ! {
     unsafe { libc::abort() }
 }
 
+/// Bytes of one report line; a longer spawn path keeps its last
+/// [`MAX_PATH_BYTES`] bytes.
+const LINE_BYTES: usize = 1024;
+const MAX_PATH_BYTES: usize = 512;
+
 /// A fixed buffer for one report line (no allocation).
 struct Line {
-    buf: [u8; 512],
+    buf: [u8; LINE_BYTES],
     len: usize,
 }
 
 impl Line {
     fn new() -> Line {
         Line {
-            buf: [0; 512],
+            buf: [0; LINE_BYTES],
             len: 0,
         }
+    }
+
+    /// "goroutine N (spawned at file:line:col)", without `std::fmt`.
+    fn push_label(&mut self, label: &GoroutineLabel) {
+        let at = label.spawned_at();
+        let file = at.file().as_bytes();
+        self.push(b"goroutine ");
+        self.push_dec(label.id());
+        self.push(b" (spawned at ");
+        if file.len() > MAX_PATH_BYTES {
+            self.push(b"...");
+            self.push(&file[file.len() - MAX_PATH_BYTES..]);
+        } else {
+            self.push(file);
+        }
+        self.push(b":");
+        self.push_dec(at.line().into());
+        self.push(b":");
+        self.push_dec(at.column().into());
+        self.push(b")");
     }
 
     fn push(&mut self, bytes: &[u8]) {
@@ -270,3 +293,7 @@ impl Line {
         }
     }
 }
+
+// The longest line: prefix and suffix text (< 200 bytes), a shortened path,
+// and four numbers of at most 20 digits fit the buffer.
+const _: () = assert!(200 + 3 + MAX_PATH_BYTES + 4 * 20 <= LINE_BYTES);

@@ -250,7 +250,10 @@ impl PoolShared {
             }
         };
         let made = fresh.and_then(|fresh| match fresh {
-            Fresh::Mprotect => self.map_mprotect(),
+            Fresh::Mprotect => self.map_mprotect().inspect_err(|_| {
+                self.lock().mprotect_stacks -= 1;
+            }),
+            // A slot whose guard could not be installed is not reused.
             Fresh::Slab(raw) => slab::prepare(&raw).map(|()| raw),
         });
         match made {
@@ -309,7 +312,6 @@ impl PoolShared {
         if let Err(e) = unsafe { sys::protect_none(limit, page) } {
             // SAFETY: as above; unmapped whole.
             unsafe { sys::unmap(limit, page + self.usable) };
-            self.lock().mprotect_stacks -= 1;
             return Err(e);
         }
         Ok(RawStack {

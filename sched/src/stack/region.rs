@@ -64,14 +64,6 @@ pub struct StackInfo {
 }
 
 impl StackInfo {
-    /// The "no stack" value of the per-thread record.
-    pub(crate) const NONE: StackInfo = StackInfo {
-        limit: 0,
-        usable_lo: 0,
-        base: 0,
-        kind: StackKind::Canary,
-    };
-
     /// Usable bytes.
     pub fn usable(&self) -> usize {
         self.base - self.usable_lo
