@@ -16,8 +16,10 @@
 //! 256 KiB stacks reserve 256 GiB of address space but no commit charge
 //! under the default heuristic overcommit (`vm.overcommit_memory=0`, this
 //! machine's setting; under strict accounting, mode 2, pick a smaller
-//! `size`). `MAP_STACK` also opts stacks out of transparent huge pages
-//! (Linux ≥ 6.7), so a touched stack page stays 4 KiB, not 2 MiB.
+//! `size`). Stack mappings are opted out of transparent huge pages
+//! (`MADV_NOHUGEPAGE`, implied by `MAP_STACK` since Linux 6.7), so a
+//! touched stack page stays 4 KiB instead of a 2 MiB page spanning eight
+//! stacks.
 //!
 //! ## Guard pages and the map-count limit
 //!

@@ -43,7 +43,8 @@ pub(crate) fn page_size() -> usize {
 }
 
 /// Reserves `len` bytes of read-write, private, anonymous memory without
-/// commit charge (`MAP_NORESERVE`). Returns the start address.
+/// commit charge (`MAP_NORESERVE`) and without huge pages. Returns the
+/// start address.
 pub(crate) fn map(len: usize) -> io::Result<usize> {
     let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK;
     // SAFETY: an anonymous mapping at an address the kernel picks aliases
@@ -61,7 +62,20 @@ pub(crate) fn map(len: usize) -> io::Result<usize> {
     if addr == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }
+    no_huge_pages(addr as usize, len);
     Ok(addr as usize)
+}
+
+/// Opts `[addr, addr + len)` out of transparent huge pages
+/// (`MADV_NOHUGEPAGE`). Stacks must stay 4 KiB-granular: with THP
+/// `always`, one touched byte could make a 2 MiB page resident that spans
+/// eight 256 KiB stacks. `MAP_STACK` implies this since Linux 6.7; older
+/// kernels (Debian 12's 6.1) need it said. Best effort: failure only costs
+/// memory.
+pub(crate) fn no_huge_pages(addr: usize, len: usize) {
+    // SAFETY: the advice changes no contents and the range is the caller's
+    // own fresh mapping.
+    let _ = unsafe { libc::madvise(addr as *mut libc::c_void, len, libc::MADV_NOHUGEPAGE) };
 }
 
 /// Unmaps `[addr, addr + len)`.

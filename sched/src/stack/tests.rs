@@ -330,3 +330,42 @@ fn label_formats_id_and_spawn_location() {
         )
     );
 }
+
+/// The `VmFlags` line of the mapping containing `addr` (/proc/self/smaps).
+fn vm_flags(addr: usize) -> String {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    let mut inside = false;
+    for line in smaps.lines() {
+        if let Some((range, _)) = line.split_once(' ') {
+            if let Some((lo, hi)) = range.split_once('-') {
+                if let (Ok(lo), Ok(hi)) =
+                    (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
+                {
+                    inside = (lo..hi).contains(&addr);
+                    continue;
+                }
+            }
+        }
+        if inside && line.starts_with("VmFlags:") {
+            return line.to_string();
+        }
+    }
+    panic!("no mapping contains {addr:#x}");
+}
+
+#[test]
+fn stacks_never_get_transparent_huge_pages() {
+    let mut modes = vec![GuardMode::Canary, GuardMode::Mprotect];
+    if guard_install_supported() {
+        modes.push(GuardMode::MadviseGuard);
+    }
+    for mode in modes {
+        let pool = pool(mode);
+        let stack = pool.alloc().unwrap();
+        let flags = vm_flags(stack.info().base - 1);
+        assert!(
+            flags.split_whitespace().any(|f| f == "nh"),
+            "{mode:?}: {flags}"
+        );
+    }
+}
