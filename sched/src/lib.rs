@@ -31,9 +31,14 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod coro;
+// The stack and context-switch layer: public only for the overflow and
+// many-goroutine integration tests and the stack benchmark; not a stable API.
+#[doc(hidden)]
+pub mod coro;
 mod engine;
 pub mod runtime;
+#[doc(hidden)]
+pub mod stack;
 pub mod time;
 
 pub use model::policy::Policy;

@@ -1,98 +1,43 @@
-//! Interim coroutine layer (replaced by the stack/context-switch work): a
-//! goroutine body on a corosensei coroutine that can be resumed from any
-//! thread, one at a time.
+//! # Coroutines: running a goroutine on its own stack
 //!
-//! Follows shuttle's single-file use of corosensei: the closure runs on its
-//! own stack; panics are caught at the coroutine boundary and returned, never
-//! unwound across a switch.
+//! A thin safe wrapper over `corosensei` (0.3): [`Coro`] owns a
+//! [`crate::stack::Stack`] and a closure; [`Coro::resume`] switches onto the
+//! stack and runs until the closure calls [`suspend`] or returns. This is
+//! the only context-switch code in the runtime — like shuttle, whose whole
+//! stack-switching layer is one file on `corosensei`
+//! (`shuttle/src/runtime/thread/continuation.rs`).
+//!
+//! Decisions, each following corosensei's documentation of `Coroutine`:
+//!
+//! - **Panics** are caught *inside* the coroutine, at its root, with
+//!   `catch_unwind`, and come back as [`CoroState::Finished`]`(Err(payload))`;
+//!   no unwind crosses the switch (corosensei would otherwise re-raise the
+//!   panic in the resumer).
+//! - **Migration** between OS threads: corosensei's `Coroutine` is `!Send`
+//!   because it cannot know what lives on the stack. `Coro` is `Send`
+//!   because its closure is `Send` and it is resumed by one thread at a
+//!   time (`&mut self`); what the goroutine holds across a `suspend` is, by
+//!   the runtime's contract, `Send` too — except thread-locals: code that
+//!   keeps a reference into a `thread_local!` across a blocking primitive is
+//!   wrong on this runtime, as on every M:N runtime (DESIGN.md,
+//!   "Thread-locals"). The runtime's own TLS reads go through
+//!   `#[inline(never)]` accessors so no TLS address is cached across a
+//!   switch (llvm/llvm-project#98479).
+//! - **Dropping an unfinished `Coro`** force-unwinds its stack on the
+//!   dropping thread (corosensei's `force_unwind`: `suspend` panics with a
+//!   private payload until the root is reached), so every destructor on the
+//!   goroutine's stack runs and nothing leaks; the root's `catch_unwind`
+//!   absorbs the payload. A destructor that calls `suspend` during that
+//!   unwind panics while panicking, which aborts. [`Coro::into_stack`] does
+//!   the same for an unfinished coroutine before handing the stack back.
+//! - **Canary stacks** (`stack/mod.rs`) are checked on every switch-out,
+//!   inside `resume`, so the scheduler cannot forget to.
 
-use corosensei::stack::DefaultStack;
-use corosensei::{Coroutine, CoroutineResult, Yielder};
-use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
+mod handle;
+mod suspend;
 
-type Inner = Coroutine<(), (), std::thread::Result<()>>;
+#[cfg(test)]
+mod tests;
 
-/// What a resumed coroutine did.
-pub(crate) enum CoroState {
-    /// It called [`suspend`].
-    Suspended,
-    /// Its body returned (`Ok`) or panicked (`Err` with the payload).
-    Finished(std::thread::Result<()>),
-}
-
-/// A goroutine body on its own stack.
-pub(crate) struct Coro {
-    inner: Inner,
-    yielder: Box<Cell<*const Yielder<(), ()>>>,
-}
-
-// SAFETY: a `Coro` is resumed by one thread at a time (the M that dequeued its
-// goroutine), its body is `Send`, and the runtime forbids holding thread-local
-// references across a suspension (see the crate docs), so nothing on its stack
-// is tied to the thread that last resumed it.
-unsafe impl Send for Coro {}
-
-thread_local! {
-    static YIELDER: Cell<*const Yielder<(), ()>> = const { Cell::new(ptr::null()) };
-}
-
-impl Coro {
-    pub(crate) fn new(stack_size: usize, f: Box<dyn FnOnce() + Send>) -> Coro {
-        let yielder: Box<Cell<*const Yielder<(), ()>>> = Box::new(Cell::new(ptr::null()));
-        let slot: *const Cell<*const Yielder<(), ()>> = &*yielder;
-        let slot = SendPtr(slot);
-        let stack =
-            DefaultStack::new(stack_size).expect("sched: could not allocate a goroutine stack");
-        let inner = Coroutine::with_stack(stack, move |y: &Yielder<(), ()>, ()| {
-            let slot = slot;
-            // SAFETY: `slot` points into the `Box` owned by the `Coro`, which
-            // outlives every run of this closure.
-            unsafe { (*slot.0).set(y) };
-            set_yielder(y);
-            catch_unwind(AssertUnwindSafe(f))
-        });
-        Coro { inner, yielder }
-    }
-
-    /// Runs the coroutine until it suspends or finishes.
-    pub(crate) fn resume(&mut self) -> CoroState {
-        let saved = get_yielder();
-        set_yielder(self.yielder.get());
-        let r = self.inner.resume(());
-        set_yielder(saved);
-        match r {
-            CoroutineResult::Yield(()) => CoroState::Suspended,
-            CoroutineResult::Return(r) => CoroState::Finished(r),
-        }
-    }
-}
-
-struct SendPtr<T>(*const T);
-// SAFETY: the pointer is only dereferenced on the coroutine, which the owning
-// `Coro` keeps alive (see `Coro`'s `Send`).
-unsafe impl<T> Send for SendPtr<T> {}
-
-#[inline(never)]
-fn get_yielder() -> *const Yielder<(), ()> {
-    YIELDER.with(Cell::get)
-}
-
-#[inline(never)]
-fn set_yielder(y: *const Yielder<(), ()>) {
-    YIELDER.with(|c| c.set(y));
-}
-
-/// Switches from the running coroutine back to whoever resumed it.
-///
-/// # Panics
-/// When called outside a coroutine.
-pub(crate) fn suspend() {
-    let y = get_yielder();
-    assert!(!y.is_null(), "sched: suspend() called outside a goroutine");
-    // SAFETY: a non-null YIELDER is the yielder of the coroutine running on
-    // this thread right now (set by `resume` before switching in).
-    unsafe { (*y).suspend(()) };
-    // Resumed, perhaps on another thread: `resume` there set YIELDER again.
-}
+pub use handle::{Coro, CoroState};
+pub use suspend::{in_coroutine, suspend};

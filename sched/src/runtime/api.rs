@@ -62,10 +62,19 @@ where
         owner.registry.remove(id);
         done.complete(r);
     });
+    let stack = current_m()
+        .and_then(|m| m.with_p(|p| p.stacks.get()))
+        .unwrap_or_else(|| shared.stacks.alloc())
+        .unwrap_or_else(|e| {
+            panic!(
+                "sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}"
+            )
+        });
     shared.registry.insert(g.clone());
+    let label = crate::stack::GoroutineLabel::new(id, location);
     let task = Task {
         g,
-        coro: Coro::new(shared.config.stack_size, body),
+        coro: Coro::with_label(stack, label, body),
     };
     (
         task,

@@ -21,12 +21,7 @@ use std::panic::Location;
 use std::sync::atomic::Ordering::*;
 use std::sync::{Arc, Mutex};
 
-/// Smallest goroutine stack the runtime accepts.
-pub const MIN_STACK_SIZE: usize = 16 * 1024;
-/// Largest goroutine stack the runtime accepts.
-pub const MAX_STACK_SIZE: usize = 1 << 30;
-/// Default goroutine stack (virtual; only touched pages cost memory).
-pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
+pub use crate::stack::{DEFAULT_STACK_SIZE, MAX_STACK_SIZE, MIN_STACK_SIZE};
 /// Largest `procs` (GOMAXPROCS) accepted.
 pub const MAX_PROCS: usize = 1024;
 /// Default cap on M threads (Go: 10,000).
@@ -35,10 +30,19 @@ pub const DEFAULT_MAX_THREADS: usize = 10_000;
 /// A setting `build()` refused: what it was and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildError {
-    Procs { value: usize },
-    StackSize { value: usize },
-    MaxThreads { value: usize, procs: usize },
+    Procs {
+        value: usize,
+    },
+    StackSize {
+        value: usize,
+    },
+    MaxThreads {
+        value: usize,
+        procs: usize,
+    },
     Policy(model::policy::PolicyError),
+    /// The stack pool could not be set up.
+    Stacks(String),
 }
 
 impl fmt::Display for BuildError {
@@ -55,6 +59,7 @@ impl fmt::Display for BuildError {
                 write!(f, "max_threads({value}): must be at least procs ({procs})")
             }
             BuildError::Policy(e) => write!(f, "policy: {e}"),
+            BuildError::Stacks(e) => write!(f, "goroutine stacks: {e}"),
         }
     }
 }
@@ -140,15 +145,17 @@ impl Builder {
             Some(p) => p,
             None => Arc::new(self.policy.validated().map_err(BuildError::Policy)?),
         };
+        let stacks =
+            crate::stack::StackPool::new(crate::stack::StackConfig::with_size(self.stack_size))
+                .map_err(|e| BuildError::Stacks(e.to_string()))?;
         let config = Config {
             procs,
             max_threads: self.max_threads,
-            stack_size: self.stack_size,
             quantum_ns: policy.quantum_ns(),
         };
         let _ = self.tracing;
         Ok(Runtime {
-            shared: Shared::new(policy, config, self.seed),
+            shared: Shared::new(policy, config, stacks, self.seed),
             leaks: Mutex::new(Vec::new()),
             busy: Mutex::new(()),
         })

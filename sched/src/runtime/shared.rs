@@ -42,6 +42,8 @@ pub(crate) struct P {
     pub(crate) schedtick: u64,
     pub(crate) slot_streak: u32,
     pub(crate) rng: Rng,
+    /// Free stacks kept by this P (Go's per-P `stackcache`).
+    pub(crate) stacks: crate::stack::StackCache,
 }
 
 /// The public half of a P.
@@ -85,7 +87,6 @@ pub(crate) struct Idle {
 pub(crate) struct Config {
     pub(crate) procs: usize,
     pub(crate) max_threads: usize,
-    pub(crate) stack_size: usize,
     pub(crate) quantum_ns: u64,
 }
 
@@ -111,6 +112,8 @@ pub(crate) struct Shared {
     pub(crate) sysmon: Mutex<Option<Thread>>,
     /// When sysmon plans to wake next, ns on the engine clock (Relaxed: a hint).
     pub(crate) sysmon_wake_at: AtomicU64,
+    /// Goroutine stacks (Ps keep caches of it).
+    pub(crate) stacks: crate::stack::StackPool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -118,7 +121,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(policy: Arc<dyn SchedPolicy>, config: Config, seed: u64) -> Arc<Shared> {
+    pub(crate) fn new(
+        policy: Arc<dyn SchedPolicy>,
+        config: Config,
+        stacks: crate::stack::StackPool,
+        seed: u64,
+    ) -> Arc<Shared> {
         let mut rng = Rng::new(seed);
         let mut ps = Vec::with_capacity(config.procs);
         let mut owners = Vec::with_capacity(config.procs);
@@ -138,6 +146,7 @@ impl Shared {
             });
             owners.push(Box::new(P {
                 id: PId::from(i),
+                stacks: crate::stack::StackCache::new(&stacks),
                 local,
                 schedtick: 0,
                 slot_streak: 0,
@@ -166,6 +175,7 @@ impl Shared {
             epoch: Instant::now(),
             sysmon: Mutex::new(None),
             sysmon_wake_at: AtomicU64::new(0),
+            stacks,
         })
     }
 

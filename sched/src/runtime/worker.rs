@@ -26,6 +26,7 @@ use std::sync::atomic::Ordering::*;
 use std::sync::{Arc, Mutex};
 
 pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
+    crate::stack::init_thread();
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(Some(p)),
@@ -232,7 +233,7 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
 }
 
 /// Runs `task` until it switches back, then does what the switch asked.
-fn run(m: &MCtx, mut task: Task, source: RunSource, new_slice: bool) {
+fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
     let shared = &m.shared;
     let pid = m.with_p(|p| {
         if new_slice {
@@ -256,13 +257,17 @@ fn run(m: &MCtx, mut task: Task, source: RunSource, new_slice: bool) {
     // Relaxed: the run queue hand-over ordered everything before this.
     task.g.state.store(RUNNING, Relaxed);
     *m.current.borrow_mut() = Some(task.g.clone());
+    let mut task = task;
     let state = task.coro.resume();
     m.current.borrow_mut().take();
     match state {
         CoroState::Finished(r) => {
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
-            task.g.state.store(DONE, Release);
+            let Task { g, coro } = task;
+            g.state.store(DONE, Release);
+            let stack = coro.into_stack();
+            m.with_p(|p| p.stacks.put(stack));
         }
         CoroState::Suspended => after_switch(m, task),
     }

@@ -1,0 +1,163 @@
+//! `Coro`: a goroutine's coroutine — its stack, its closure, and where it
+//! stopped. See `coro/mod.rs` for the decisions (panics, migration, drop).
+
+use std::cell::Cell;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+use std::thread;
+
+use corosensei::{Coroutine, CoroutineResult};
+
+use super::suspend::{register_yielder, CoroYielder};
+use crate::stack::{self, Detected, GoroutineLabel, Running, Stack, StackInfo};
+
+/// What a [`Coro::resume`] ended with.
+#[derive(Debug)]
+pub enum CoroState {
+    /// The coroutine called [`super::suspend`]; resume it again later.
+    Suspended,
+    /// The closure returned (`Ok`) or panicked (`Err` with the payload, as
+    /// `std::thread::JoinHandle::join` reports it).
+    Finished(thread::Result<()>),
+}
+
+type Inner = Coroutine<(), (), thread::Result<()>, Stack>;
+
+/// A stackful coroutine on a pool [`Stack`]. `Send`: it may be resumed from
+/// a different OS thread each time, one thread at a time.
+pub struct Coro {
+    inner: Inner,
+    /// The stack's geometry and the yielder; this thread's current record
+    /// while `resume` runs (the stack itself is owned by `inner`).
+    running: Running,
+}
+
+// SAFETY: `Coroutine` is !Send only because it cannot know what its stack
+// holds. The closure is `Send`; `resume` takes `&mut self`, so one thread at
+// a time runs or unwinds the stack; the yielder pointer targets that stack,
+// not any thread's memory; and values a goroutine keeps across `suspend`
+// must be `Send` by the runtime's contract — the thread-local caveat is
+// documented in `coro/mod.rs` and DESIGN.md ("Thread-locals").
+unsafe impl Send for Coro {}
+
+impl Coro {
+    /// A coroutine that will run `f` on `stack` when first resumed. Its
+    /// overflow report says "a goroutine without a label" until
+    /// [`Coro::set_label`]; the scheduler uses [`Coro::with_label`].
+    pub fn new(stack: Stack, f: Box<dyn FnOnce() + Send>) -> Coro {
+        let info = stack.info();
+        let inner = Coroutine::with_stack(stack, move |y: &CoroYielder, ()| {
+            register_yielder(y);
+            panic::catch_unwind(AssertUnwindSafe(f))
+        });
+        Coro {
+            inner,
+            running: Running {
+                yielder: Cell::new(ptr::null()),
+                stack: info,
+                label: None,
+            },
+        }
+    }
+
+    /// A coroutine whose overflow report names it by `label`.
+    pub fn with_label(stack: Stack, label: GoroutineLabel, f: Box<dyn FnOnce() + Send>) -> Coro {
+        let mut coro = Coro::new(stack, f);
+        coro.set_label(label);
+        coro
+    }
+
+    /// Sets what the overflow report calls this coroutine.
+    pub fn set_label(&mut self, label: GoroutineLabel) {
+        self.running.label = Some(label);
+    }
+
+    /// What the overflow report calls this coroutine.
+    pub fn label(&self) -> Option<GoroutineLabel> {
+        self.running.label
+    }
+
+    /// Runs the coroutine until it suspends or finishes. On a canary stack
+    /// the canary is checked after every switch-out; an overwritten canary
+    /// reports the overflow (naming the coroutine's label) and aborts.
+    ///
+    /// # Panics
+    /// When the coroutine has already finished.
+    pub fn resume(&mut self) -> CoroState {
+        assert!(!self.inner.done(), "Coro::resume on a finished coroutine");
+        // `self.running` stays put while `&mut self` is held, and only the
+        // disjoint field `inner` is touched until `leave`.
+        let prev = stack::enter(&self.running);
+        let result = self.inner.resume(());
+        stack::leave(prev);
+        self.check_canary();
+        match result {
+            CoroutineResult::Yield(()) => CoroState::Suspended,
+            CoroutineResult::Return(r) => CoroState::Finished(r),
+        }
+    }
+
+    /// Checks the canary of a canary stack (a no-op on guarded stacks);
+    /// on overflow writes the report to stderr and aborts. `resume` already
+    /// calls this on every switch-out.
+    pub fn check_canary(&self) {
+        // SAFETY: `self.inner` owns the stack, so it is mapped.
+        if !unsafe { self.running.stack.canary_intact() } {
+            stack::report_and_abort(&self.running, Detected::Canary);
+        }
+    }
+
+    /// Whether the closure has returned or panicked.
+    pub fn is_finished(&self) -> bool {
+        self.inner.done()
+    }
+
+    /// Whether the coroutine has run at least once.
+    pub fn is_started(&self) -> bool {
+        self.inner.started()
+    }
+
+    /// The stack's geometry.
+    pub fn stack_info(&self) -> StackInfo {
+        self.running.stack
+    }
+
+    /// The stack back, for reuse. An unfinished coroutine is force-unwound
+    /// first on this thread (every destructor on its stack runs).
+    pub fn into_stack(mut self) -> Stack {
+        self.unwind();
+        let me = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `me` is never used or dropped again, so `inner` is moved
+        // out exactly once; `running` holds no resources.
+        let inner = unsafe { ptr::read(&me.inner) };
+        inner.into_stack()
+    }
+
+    /// Force-unwinds an unfinished coroutine with its yielder in this
+    /// thread's slot, so `suspend` during the unwind finds it.
+    fn unwind(&mut self) {
+        if self.inner.done() {
+            return;
+        }
+        let prev = stack::enter(&self.running);
+        self.inner.force_unwind();
+        stack::leave(prev);
+    }
+}
+
+impl Drop for Coro {
+    fn drop(&mut self) {
+        self.unwind();
+    }
+}
+
+impl fmt::Debug for Coro {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Coro")
+            .field("started", &self.inner.started())
+            .field("finished", &self.inner.done())
+            .field("stack", &self.running.stack)
+            .finish()
+    }
+}
