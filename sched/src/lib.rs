@@ -18,3 +18,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub use model::policy::Policy;
+
+/// The run queues. Public (but hidden) only so that `examples/queue_bench.rs`
+/// and the papers' harness can measure them; not a stable API.
+#[doc(hidden)]
+pub mod queue;
