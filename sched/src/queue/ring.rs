@@ -197,7 +197,7 @@ impl<T: Item> Local<T> {
     }
 
     /// Appends to the tail; on a full ring, `runqputslow`.
-    pub fn push_back(&mut self, mut t: T, global: &Global<T>) -> usize {
+    fn push_back(&mut self, mut t: T, global: &Global<T>) -> usize {
         loop {
             // Acquire: pairs with a thief's Release CAS (ordering 2), so the
             // slot we are about to rewrite is no longer being read.

@@ -66,6 +66,12 @@ impl<T: Item> RunNext<T> {
 
     /// Owner: empties the slot.
     pub(crate) fn take(&self) -> Option<T> {
+        // Relaxed: only this (owner) thread makes the slot non-null, so an
+        // empty slot stays empty; the plain load skips a locked `swap` on
+        // the common path (Go's `runqget` also reads before its CAS).
+        if self.slot.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
         // Relaxed: the pointer we may get back was stored by this thread.
         let old = self.slot.swap(ptr::null_mut(), Ordering::Relaxed);
         // SAFETY: as in `replace`: the swap removed the value atomically.
