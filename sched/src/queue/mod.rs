@@ -18,6 +18,25 @@
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
 //! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
 //! | `sync.rs`, `loom_sync.rs` | the primitive facade: std, or loom |
+//! | `loom_build.rs` | the second mount of the lock-free files, on loom |
+//! | `loom_tests.rs` | loom suite (`--features model-check`) |
+//! | `oracle_tests.rs` | proptest against `model::queue::RunQueues` |
+//! | `stress_tests.rs` | 1 owner + 3 thieves, 1M Gs per kind |
+//! | `unit_tests.rs` | drop, clamping, construction edges |
+//!
+//! ## For the schedule loop
+//!
+//! - `len`/`is_empty` (local and global) are Relaxed hints. The spinning /
+//!   parking protocol (Go: `runqput` then `wakep` reads `nmspinning`; a
+//!   spinning M decrements `nmspinning` then re-checks every queue) needs a
+//!   StoreLoad edge between "made a G visible" and "looked at the other
+//!   side"; the queues' Release/Acquire pairs do not give one, so that
+//!   protocol must add its own `SeqCst` fence (or SeqCst RMW) on both sides.
+//! - `steal_into` returns `Steal::Retry` on a lost race; Go's `runqgrab`
+//!   retries the same victim at once, and a Retry means someone else made
+//!   progress, so retrying immediately is lock-free.
+//! - Go's 3 µs pause before stealing a running victim's `runnext` is the
+//!   loop's to take (see `runnext.rs`).
 //!
 //! ## Model checking in the same build
 //!
@@ -56,3 +75,5 @@ mod loom_tests;
 mod oracle_tests;
 #[cfg(test)]
 mod stress_tests;
+#[cfg(test)]
+mod unit_tests;
