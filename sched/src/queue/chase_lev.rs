@@ -128,7 +128,10 @@ impl<T: Item> Stealer<T> {
         }
         let before = dst.worker.len();
         match self.stealer.steal_batch_with_limit_and_pop(&dst.worker, n) {
-            cl::Steal::Success(t) => Steal::Success(t, dst.worker.len() - before + 1),
+            // crossbeam does not report the batch size: count what `dst`
+            // gained. Exact unless a thief of `dst` took from it meanwhile
+            // (then an undercount; the count is for statistics).
+            cl::Steal::Success(t) => Steal::Success(t, dst.worker.len().saturating_sub(before) + 1),
             // Emptied since `len`: the ring was empty, so the slot may go.
             cl::Steal::Empty => self.steal_runnext(steal_runnext),
             cl::Steal::Retry => Steal::Retry,
