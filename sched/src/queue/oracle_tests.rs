@@ -324,9 +324,8 @@ fn run(policy: Policy, ops: &[Op]) -> Seen {
     h.seen
 }
 
+// proptest's default of 256 cases; `PROPTEST_CASES` raises it.
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
     #[test]
     fn queues_agree_with_the_model(
         which in 0..policies().len(),
