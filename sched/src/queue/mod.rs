@@ -48,12 +48,12 @@
 //! `outcome.rs` hold no primitives and are shared by both copies. The
 //! Chase-Lev wrapper is not mounted: crossbeam's deque is not loom-aware.
 
-mod chase_lev;
+pub mod chase_lev;
 mod global;
 mod item;
 mod local;
 mod outcome;
-mod ring;
+pub mod ring;
 mod runnext;
 mod sync;
 
@@ -62,7 +62,7 @@ pub use global::{Global, Refill};
 pub use item::Item;
 pub use local::{LocalQueue, QueueStealer};
 pub use outcome::{Source, Steal};
-pub use ring::{new as ring, Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
+pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 
 /// The second copy of the lock-free queues, against loom's primitives.
 #[cfg(feature = "model-check")]
