@@ -24,11 +24,12 @@
 //!    `steal_into`). Pairs with the thief's `tail.load(Acquire)`: every slot
 //!    below the tail it read, and every G they point to, is visible.
 //! 2. Reuse: a thief's `head` CAS is Release; the owner's `head.load(Acquire)`
-//!    before it writes slots (`push_back`, `room`, and the thief's load of
-//!    its *own* head before writing into its ring). So a thief's slot reads
-//!    happen-before the owner's rewrite of those slots, and cannot see it:
-//!    without the pair, relaxed load-buffering would let a successful thief
-//!    return a value the owner wrote later.
+//!    before it writes slots (`push_back`, `room_for_append`, and the thief's
+//!    load of its *own* head before writing into its ring). So a thief's
+//!    slot reads happen-before the owner's rewrite of those slots, and cannot
+//!    see it: without the pair, relaxed load-buffering would let a successful
+//!    thief return a value the owner wrote later. loom does not model load
+//!    buffering, so this pair is argued here, not checked (`loom_tests.rs`).
 //! 3. The thief loads `head` (Acquire) then `tail`; the two loads are not one
 //!    snapshot. If `tail - head` exceeds the capacity the snapshot was torn:
 //!    `Steal::Retry` (Go: `n > len(runq)/2` → retry). Any other staleness is
