@@ -46,3 +46,8 @@ pub use runtime::{
     blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,
     JoinHandle, PStats, Runtime, Stats,
 };
+
+/// The run queues. Public (but hidden) only so that `examples/queue_bench.rs`
+/// and the papers' harness can measure them; not a stable API.
+#[doc(hidden)]
+pub mod queue;

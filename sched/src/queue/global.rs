@@ -1,0 +1,137 @@
+//! The global run queue: every P and M may push and pop.
+//!
+//! Go's `sched.runq` with `globrunqput`, `globrunqputbatch` (from
+//! `runqputslow`) and `globrunqget` in `src/runtime/proc.go`, all under
+//! `sched.lock`. We keep the lock: a `Mutex<VecDeque<T>>`.
+//!
+//! Why a lock is right here:
+//! - the queue is off the fast path: a P looks at it every
+//!   `global_check_interval` schedticks (Go: 61) or when its local queue is
+//!   empty, and it receives work in batches (half a ring on overflow);
+//! - `pop_batch` must size its batch from the *exact* length
+//!   (`global_batch(len, procs, cap)`, Go's `runqsize/gomaxprocs+1`) and move
+//!   the batch as one unit; under a lock that is a plain read, while a
+//!   lock-free MPMC queue (crossbeam's `Injector`) only gives an approximate
+//!   length and per-element claims;
+//! - the lock is held for a bounded copy (at most half a ring), never across
+//!   a call out of this module except the policy's batch function.
+//!
+//! `len`/`is_empty` read an atomic mirror of the length, stored under the
+//! lock after each change, so the schedule loop can skip the lock when the
+//! queue looks empty (Go reads `sched.runqsize` without the lock the same
+//! way). It is a hint: the lock is the truth.
+
+use super::sync::{AtomicUsize, Mutex, Ordering};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::PoisonError;
+
+/// A local queue that can take a batch from the global one.
+pub trait Refill<T> {
+    /// How many more Gs fit without overflowing (`usize::MAX` if unbounded).
+    fn room(&self) -> usize;
+
+    /// Appends `items`, at most [`room`](Refill::room) of them, in order.
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = T>);
+}
+
+/// The MPMC global run queue.
+pub struct Global<T> {
+    queue: Mutex<VecDeque<T>>,
+    /// Mirror of `queue.len()`, written under the lock.
+    len: AtomicUsize,
+}
+
+impl<T> Global<T> {
+    pub fn new() -> Self {
+        Global {
+            queue: Mutex::new(VecDeque::new()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Go's `globrunqput`: one G at the tail.
+    pub fn push(&self, t: T) {
+        self.with_queue(|q| q.push_back(t));
+    }
+
+    /// Go's `globrunqputbatch`: a batch at the tail, in order, under one lock.
+    /// Returns how many were added.
+    pub fn push_batch(&self, items: impl IntoIterator<Item = T>) -> usize {
+        self.with_queue(|q| {
+            let before = q.len();
+            q.extend(items);
+            q.len() - before
+        })
+    }
+
+    /// One G from the head. Takes the lock even when [`is_empty`] says
+    /// empty: callers that want to skip it check `is_empty` first.
+    ///
+    /// [`is_empty`]: Global::is_empty
+    pub fn pop(&self) -> Option<T> {
+        self.with_queue(VecDeque::pop_front)
+    }
+
+    /// Go's `globrunqget`: the head G to run now, and up to `batch(len) - 1`
+    /// more (never more than `dst` has room for) moved into `dst` in order.
+    /// `batch` gets the exact length under the lock; the scheduler passes
+    /// `|len| policy.global_batch(len, procs, cap)`.
+    pub fn pop_batch(
+        &self,
+        dst: &mut impl Refill<T>,
+        batch: impl FnOnce(usize) -> usize,
+    ) -> Option<T> {
+        self.with_queue(|q| {
+            let n = batch(q.len());
+            let first = q.pop_front()?;
+            let more = n.saturating_sub(1).min(dst.room()).min(q.len());
+            dst.refill(q.drain(..more));
+            Some(first)
+        })
+    }
+
+    /// Queued Gs, read without the lock (a hint).
+    pub fn len(&self) -> usize {
+        // Relaxed: a hint for skipping the lock; every decision that moves
+        // a G re-reads the length under the lock.
+        self.len.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs `f` under the lock and refreshes the length mirror.
+    fn with_queue<R>(&self, f: impl FnOnce(&mut VecDeque<T>) -> R) -> R {
+        // A panic while holding the lock (in the policy's batch function)
+        // leaves the deque itself consistent, so poisoning is ignored.
+        let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let r = f(&mut q);
+        // Relaxed: the mirror carries no data (see `len`); the lock orders
+        // the deque itself.
+        self.len.store(q.len(), Ordering::Relaxed);
+        r
+    }
+
+    /// Test oracle: the queue's contents, head first.
+    #[cfg(test)]
+    pub(crate) fn snapshot(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
+        self.with_queue(|q| q.iter().cloned().collect())
+    }
+}
+
+impl<T> Default for Global<T> {
+    fn default() -> Self {
+        Global::new()
+    }
+}
+
+impl<T> fmt::Debug for Global<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Global").field("len", &self.len()).finish()
+    }
+}

@@ -1,0 +1,109 @@
+//! What the lock-free queues hold: values that travel as one non-null pointer.
+//!
+//! Go's `runq` is an array of `guintptr` and `runnext` one `guintptr`: the
+//! thief in `runqgrab` copies slots *before* its CAS on `runqhead` commits the
+//! grab, so a slot may be read while the owner rewrites it. That is a benign
+//! race only when a slot is one machine word read and written atomically. We
+//! keep Go's algorithm and make it sound in Rust by storing every element as
+//! an `AtomicPtr<()>`: queues are generic over `T: Item`, a type that converts
+//! losslessly to and from a non-null pointer (the engine's goroutine handle,
+//! `Box<U>`, `Arc<U>`, or a plain token). The alternative, tokio's
+//! `UnsafeCell<MaybeUninit<T>>` slots with a two-part head (`steal`, `real`),
+//! supports any `T` but cannot give Go's *stealable* `runnext` without a lock
+//! or a second claim protocol on the slot; pointer-sized items make `runnext`
+//! one `AtomicPtr` with `swap`/CAS, exactly as in Go.
+//!
+//! Because slots are atomics, the queues have no shared `UnsafeCell`: loom
+//! sees every access as an atomic operation.
+
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+/// A value that can travel through the queues as one pointer.
+///
+/// # Safety
+///
+/// `into_raw` hands over ownership: `from_raw(into_raw(x))` must give back a
+/// value equal to `x`, and a pointer returned by `into_raw` is passed to
+/// `from_raw` at most once. The queues never dereference the pointer.
+pub unsafe trait Item: Send + Sized {
+    /// Gives up ownership of `self` as a non-null pointer.
+    fn into_raw(self) -> NonNull<()>;
+
+    /// Takes back ownership of a value given up by [`Item::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from `into_raw` of this type and was not taken back before.
+    unsafe fn from_raw(raw: NonNull<()>) -> Self;
+}
+
+// SAFETY: `Box::into_raw` is never null and `Box::from_raw` of it restores the
+// same box; the queues call `from_raw` once per `into_raw`.
+unsafe impl<U: Send> Item for Box<U> {
+    fn into_raw(self) -> NonNull<()> {
+        NonNull::from(Box::leak(self)).cast()
+    }
+
+    unsafe fn from_raw(raw: NonNull<()>) -> Self {
+        // SAFETY: the caller passes back a pointer from `Box::leak` above,
+        // once (the trait's contract).
+        unsafe { Box::from_raw(raw.cast::<U>().as_ptr()) }
+    }
+}
+
+// SAFETY: `Arc::into_raw` is never null and keeps the strong count that
+// `Arc::from_raw` takes back; `U: Sync` because clones may live on other Ms.
+unsafe impl<U: Send + Sync> Item for Arc<U> {
+    fn into_raw(self) -> NonNull<()> {
+        let raw = Arc::into_raw(self).cast_mut();
+        // SAFETY: `Arc::into_raw` returns a pointer to the live allocation.
+        unsafe { NonNull::new_unchecked(raw) }.cast()
+    }
+
+    unsafe fn from_raw(raw: NonNull<()>) -> Self {
+        // SAFETY: the caller passes back a pointer from `Arc::into_raw`
+        // above, once (the trait's contract).
+        unsafe { Arc::from_raw(raw.cast::<U>().as_ptr()) }
+    }
+}
+
+// SAFETY: a token is its own value: the integer is stored in the pointer's
+// address bits and never dereferenced, and it is `Copy`, so taking it back
+// more than once is harmless.
+unsafe impl Item for NonZeroUsize {
+    fn into_raw(self) -> NonNull<()> {
+        let addr = self.get() as *mut ();
+        // SAFETY: the address is `self`, which is not zero.
+        unsafe { NonNull::new_unchecked(addr) }
+    }
+
+    unsafe fn from_raw(raw: NonNull<()>) -> Self {
+        let addr = raw.as_ptr() as usize;
+        // SAFETY: `raw` is non-null, so its address is not zero.
+        unsafe { NonZeroUsize::new_unchecked(addr) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_keep_the_value() {
+        let b = Box::new(41_u64);
+        // SAFETY: taken back once, right after giving it up.
+        let back = unsafe { <Box<u64> as Item>::from_raw(Item::into_raw(b)) };
+        assert_eq!(*back, 41);
+        let a = Arc::new(7_u8);
+        let again = a.clone();
+        // SAFETY: as above.
+        let back = unsafe { <Arc<u8> as Item>::from_raw(Item::into_raw(again)) };
+        assert!(Arc::ptr_eq(&a, &back));
+        assert_eq!(Arc::strong_count(&a), 2);
+        let tok = NonZeroUsize::new(usize::MAX).unwrap();
+        // SAFETY: tokens are plain values.
+        assert_eq!(unsafe { NonZeroUsize::from_raw(tok.into_raw()) }, tok);
+    }
+}

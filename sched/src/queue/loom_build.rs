@@ -1,0 +1,21 @@
+//! The lock-free queues compiled a second time, against loom.
+//!
+//! The `#[path]`s below mount the same source files as `queue/mod.rs` does;
+//! only `sync` differs (`loom_sync.rs`). `item` and `outcome` are shared with
+//! the std copy (they hold no primitives), so a `Steal<T>` or an `Item` is
+//! the same type in both copies.
+
+// The second mount of each file is the point of this module.
+#![allow(clippy::duplicate_mod)]
+
+#[path = "loom_sync.rs"]
+mod sync;
+
+#[path = "global.rs"]
+pub(crate) mod global;
+#[path = "ring.rs"]
+pub(crate) mod ring;
+#[path = "runnext.rs"]
+mod runnext;
+
+use super::{item, outcome};

@@ -1,0 +1,9 @@
+//! The primitives the lock-free queues are written against, from loom.
+//!
+//! Mirrors `sync.rs` name for name; `queue/mod.rs` mounts this file as
+//! `loom_build::sync`, so every atomic access of the second copy of the
+//! queues is a loom scheduling point and every ordering is checked against
+//! loom's (C11) memory model.
+
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::{Arc, Mutex};

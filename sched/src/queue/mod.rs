@@ -1,0 +1,79 @@
+//! Run queues of the production engine: each P's local queue (Go's ring plus
+//! `runnext`, or crossbeam's Chase-Lev deque for comparison) and the global
+//! queue.
+//!
+//! The meaning of these queues is `model::queue::RunQueues` (the logical
+//! queues and Go's find-runnable order); every policy decision comes from
+//! `model::policy::SchedPolicy`, asked by the caller and passed in as a
+//! value (`to_runnext`, `slot_may_run`, `steal_runnext`) or a function (the
+//! steal amount, the global batch). The queues implement mechanisms only.
+//!
+//! | file          | noun |
+//! |---------------|------|
+//! | `item.rs`     | `Item`: what the lock-free queues hold (one pointer) |
+//! | `outcome.rs`  | `Source` of a pop, `Steal` result |
+//! | `runnext.rs`  | the stealable `runnext` slot |
+//! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
+//! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
+//! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
+//! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
+//! | `sync.rs`, `loom_sync.rs` | the primitive facade: std, or loom |
+//! | `loom_build.rs` | the second mount of the lock-free files, on loom |
+//! | `loom_tests.rs` | loom suite (`--features model-check`) |
+//! | `oracle_tests.rs` | proptest against `model::queue::RunQueues` |
+//! | `stress_tests.rs` | 1 owner + 3 thieves, 1M Gs per kind |
+//! | `unit_tests.rs` | drop, clamping, construction edges |
+//!
+//! ## For the schedule loop
+//!
+//! - `len`/`is_empty` (local and global) are Relaxed hints. The spinning /
+//!   parking protocol (Go: `runqput` then `wakep` reads `nmspinning`; a
+//!   spinning M decrements `nmspinning` then re-checks every queue) needs a
+//!   StoreLoad edge between "made a G visible" and "looked at the other
+//!   side"; the queues' Release/Acquire pairs do not give one, so that
+//!   protocol must add its own `SeqCst` fence (or SeqCst RMW) on both sides.
+//! - `steal_into` returns `Steal::Retry` on a lost race; Go's `runqgrab`
+//!   retries the same victim at once, and a Retry means someone else made
+//!   progress, so retrying immediately is lock-free.
+//! - Go's 3 µs pause before stealing a running victim's `runnext` is the
+//!   loop's to take (see `runnext.rs`).
+//!
+//! ## Model checking in the same build
+//!
+//! `ring.rs`, `runnext.rs` and `global.rs` name their primitives through
+//! `super::sync`. Here `sync` is std's; under `--features model-check` the
+//! module `loom_build` mounts the *same files* a second time next to a `sync`
+//! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
+//! runs, with no `RUSTFLAGS="--cfg loom"` and no second build. `item.rs` and
+//! `outcome.rs` hold no primitives and are shared by both copies. The
+//! Chase-Lev wrapper is not mounted: crossbeam's deque is not loom-aware.
+
+pub mod chase_lev;
+mod global;
+mod item;
+mod local;
+mod outcome;
+pub mod ring;
+mod runnext;
+mod sync;
+
+pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
+pub use global::{Global, Refill};
+pub use item::Item;
+pub use local::{LocalQueue, QueueStealer};
+pub use outcome::{Source, Steal};
+pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
+
+/// The second copy of the lock-free queues, against loom's primitives.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)] // only the loom suite calls into this copy
+mod loom_build;
+
+#[cfg(all(test, feature = "model-check"))]
+mod loom_tests;
+#[cfg(test)]
+mod oracle_tests;
+#[cfg(test)]
+mod stress_tests;
+#[cfg(test)]
+mod unit_tests;
