@@ -226,7 +226,7 @@ impl Shared {
     /// Whether any queue holds work (the spinner's re-check). The caller
     /// issues the SeqCst fence of the spinning protocol first.
     pub(crate) fn any_work(&self) -> bool {
-        !self.global.is_empty() || self.ps.iter().any(|p| p.stealer.len() > 0)
+        !self.global.is_empty() || self.ps.iter().any(|p| !p.stealer.is_empty())
     }
 
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
