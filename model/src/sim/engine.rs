@@ -108,6 +108,7 @@ struct Engine<'a> {
     seq: u64,
     now: u64,
     live: usize,
+    peak_live: usize,
     latencies: Vec<u64>,
     counters: Counters,
 }
@@ -130,6 +131,7 @@ impl<'a> Engine<'a> {
             seq: 0,
             now: 0,
             live: 1,
+            peak_live: 1,
             latencies: Vec::new(),
             counters: Counters::default(),
         }
@@ -315,10 +317,15 @@ impl<'a> Engine<'a> {
         self.ps[p.index()].slice_start + self.policy.quantum_ns()
     }
 
+    /// Continues `g`. It is preempted when it would compute past the end of
+    /// its slice, or has run past it (runtime costs included) at a step
+    /// boundary; a G whose work ends exactly at the slice's end is not.
     fn run_g(&mut self, p: PId, g: GId) {
-        if self.now >= self.slice_end(p) {
+        let end = self.slice_end(p);
+        let computing = self.gs[g.index()].pending > 0;
+        if (computing && self.now >= end) || self.now > end {
             self.preempt(p, g);
-        } else if self.gs[g.index()].pending > 0 {
+        } else if computing {
             self.compute(p, g);
         } else {
             self.step(p, g);
@@ -349,6 +356,7 @@ impl<'a> Engine<'a> {
         self.charge(p, cost);
         if let Some(child) = effect.spawned {
             self.live += 1;
+            self.peak_live = self.peak_live.max(self.live);
             self.gs.push(GTime::default());
             self.ready(p, child, true);
         }
@@ -473,6 +481,7 @@ impl<'a> Engine<'a> {
             work_ns: per_p.iter().map(|p| p.busy_ns).sum(),
             overhead_ns: per_p.iter().map(|p| p.overhead_ns).sum(),
             goroutines: self.prog.created(),
+            peak_live: self.peak_live,
             steal_attempts: c.steal_attempts,
             steals: c.steals,
             stolen: c.stolen,

@@ -67,6 +67,9 @@ pub struct SimReport {
     pub overhead_ns: u64,
     /// Goroutines created (main included); all of them ran to completion.
     pub goroutines: usize,
+    /// Most goroutines alive at once (created, not yet exited): the space a
+    /// policy's order costs (depth-first `runnext` vs breadth-first FIFO).
+    pub peak_live: usize,
     /// Victim probes.
     pub steal_attempts: u64,
     /// Probes that took at least one G.
