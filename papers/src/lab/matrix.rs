@@ -6,7 +6,8 @@ use super::error::LabError;
 use model::policy::{Policy, SchedPolicy};
 use model::sim::SimReport;
 use model::workload::Workload;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
 
 /// One cell of the matrix.
 #[derive(Clone, Debug)]
@@ -24,15 +25,22 @@ impl Row {
     }
 }
 
-/// Progress lines on stderr (`[k/n] workload policy P=p`), overwritten in place.
+/// Progress on stderr: on a terminal one line (`[k/n] workload policy P=p`)
+/// rewritten in place; elsewhere (a log, a pipe) only the closing summary.
 #[derive(Debug)]
 pub struct Progress {
     quiet: bool,
+    live: bool,
+    started: Instant,
 }
 
 impl Progress {
     pub fn stderr(quiet: bool) -> Self {
-        Progress { quiet }
+        Progress {
+            quiet,
+            live: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+        }
     }
 
     fn show(&mut self, done: usize, total: usize, what: &str) {
@@ -40,9 +48,13 @@ impl Progress {
             return;
         }
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[K[{done}/{total}] {what}");
+        if self.live {
+            let _ = write!(err, "\r\x1b[K[{done}/{total}] {what}");
+        }
         if done == total {
-            let _ = writeln!(err);
+            let secs = self.started.elapsed().as_secs_f64();
+            let end = if self.live { "\r\x1b[K" } else { "" };
+            let _ = writeln!(err, "{end}{total} runs in {secs:.2} s");
         }
     }
 }

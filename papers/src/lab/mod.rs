@@ -32,7 +32,7 @@ pub fn run(args: cli::Args, stdout: &mut dyn Write) -> Result<(), LabError> {
     let plan = args.plan()?;
     let dir = out::results_dir(plan.out.as_deref())?;
     let rows = matrix::run(&plan, &mut matrix::Progress::stderr(plan.quiet))?;
-    let io = |e| LabError::Io(dir.clone(), e);
+    let io = |e| LabError::Io("<stdout>".into(), e);
     stdout
         .write_all(table::render(&rows).as_bytes())
         .map_err(io)?;

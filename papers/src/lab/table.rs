@@ -65,14 +65,16 @@ fn line(cells: &[String; 9], width: &[usize; 9]) -> String {
     s
 }
 
-/// `ns` in the largest unit that keeps it ≥ 1: `850ns`, `12.3µs`, `4.56ms`, `1.20s`.
+/// `ns` in the largest unit that keeps it ≥ 1: `850ns`, `12.3µs`, `4.560ms`,
+/// `1.200s` (µs resolution from 1 ms up, so policies a fraction of a percent
+/// apart still read apart).
 pub fn duration(ns: u64) -> String {
     let f = ns as f64;
     match ns {
         0..=999 => format!("{ns}ns"),
         1_000..=999_999 => format!("{:.1}µs", f / 1e3),
-        1_000_000..=999_999_999 => format!("{:.2}ms", f / 1e6),
-        _ => format!("{:.2}s", f / 1e9),
+        1_000_000..=999_999_999 => format!("{:.3}ms", f / 1e6),
+        _ => format!("{:.3}s", f / 1e9),
     }
 }
 
@@ -84,7 +86,7 @@ mod tests {
     fn durations_pick_their_unit() {
         assert_eq!(
             [850, 12_340, 4_560_000, 1_200_000_000].map(duration),
-            ["850ns", "12.3µs", "4.56ms", "1.20s"]
+            ["850ns", "12.3µs", "4.560ms", "1.200s"]
         );
     }
 }
