@@ -8,8 +8,9 @@
 //! both `Program::step` and the simulator.
 
 use model::policy::{Policy, SchedPolicy};
-use model::sim::{simulate, Costs, SimConfig, SimError, SimReport};
+use model::sim::{simulate, Costs, SimConfig, SimError, SimReport, DEFAULT_MAX_EVENTS};
 use model::workload::{Step, Task, Workload};
+use model::workloads;
 use proptest::prelude::*;
 
 /// (compute ns, goroutines) of one goroutine running `task`, its
@@ -240,4 +241,14 @@ fn the_event_budget_is_an_error_not_a_hang() {
     let cfg = SimConfig::new(2, 0).with_max_events(50);
     let e = simulate(&w, &Policy::go(), cfg).unwrap_err();
     assert!(matches!(e, SimError::EventLimit { limit: 50, .. }), "{e:?}");
+}
+
+/// The largest run of the lab's default matrix (most events) stays under 1%
+/// of the default event budget, as `config.rs` says.
+#[test]
+fn the_default_event_budget_has_room() {
+    let w = workloads::by_name("imbalanced").unwrap();
+    let p = Policy::parse("steal_one,capacity=65536").unwrap();
+    let r = run(&w, &p, 64, 1);
+    assert!(r.events < DEFAULT_MAX_EVENTS / 100, "{}", r.events);
 }

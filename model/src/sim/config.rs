@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 /// The most Ps a simulation may have.
 pub const MAX_PROCS: usize = 1024;
 
-/// The default event budget: far above any standard workload (the lab's
-/// largest run takes well under a million events), low enough that a
-/// livelocked workload fails in seconds instead of hanging.
+/// The default event budget: the lab's largest default run needs under 1%
+/// of it (pinned in `tests/sim_props.rs`), and a livelocked workload still
+/// fails in seconds instead of hanging.
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
 
 /// One simulation's parameters.

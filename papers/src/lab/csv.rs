@@ -4,7 +4,7 @@
 use super::matrix::Row;
 
 /// The header line's fields, in column order.
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 26] = [
     "workload",
     "policy",
     "procs",
@@ -30,6 +30,7 @@ pub const COLUMNS: [&str; 25] = [
     "latency_max_ns",
     "util_mean",
     "util_min",
+    "events",
 ];
 
 /// Header plus one line per row.
@@ -76,6 +77,7 @@ fn fields(row: &Row) -> Vec<String> {
     f.extend(counts.iter().map(u64::to_string));
     f.push(format!("{:.4}", r.mean_utilisation()));
     f.push(format!("{util_min:.4}"));
+    f.push(r.events.to_string());
     f
 }
 
