@@ -4,7 +4,9 @@
 //! steps; *overhead* is every runtime cost charged (spawns, switches, steal
 //! probes, parking, …); a P is *busy* while it executes `Compute` work, so
 //! per-P utilisation is `busy / makespan` and the sum of busy times is the
-//! work. Scheduling latency is the time from a G becoming runnable (spawned,
+//! work. A cost is charged when it is incurred, so one still in flight when
+//! the last goroutine exits (an idle P waking up) counts whole. Scheduling
+//! latency is the time from a G becoming runnable (spawned,
 //! woken, yielded, preempted, back from a blocking call without a P) to its
 //! starting to run; percentiles use the nearest-rank method.
 

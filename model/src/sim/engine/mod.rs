@@ -19,14 +19,16 @@
 //!   cost (`spawn`, `sync_op`, `syscall`) is paid after; `Compute(ns)` runs in
 //!   chunks that stop at the end of the time slice, where the G is preempted
 //!   (`preempt`, then [`RunQueues::push_yielded`]). A slice starts when a G
-//!   with [`Found::new_slice`](crate::queue::Found::new_slice) starts (the `runnext` slot may inherit it).
+//!   with [`Found::new_slice`](crate::queue::Found::new_slice) starts (the
+//!   `runnext` slot may inherit it).
 //! - **ready**: spawned and woken Gs go through [`RunQueues::push_ready`] on
 //!   the readying P, then `wakep`: if no P spins and one is parked, it wakes
 //!   after `unpark` and spins.
 //! - **blocking calls**: the P waits with its M; if the call outlasts
 //!   `retake`, sysmon hands the P off (Go's `retake` skips a P with an empty
 //!   queue while others spin or idle, for up to 10 ms; `handoffp` starts the
-//!   P after `unpark` if there is work, else parks it). On return the G
+//!   P after `unpark` if there is work, or spinning if no P is idle or
+//!   spinning, else parks it). On return the G
 //!   continues on its P if it still has it, else takes a parked P, else joins
 //!   the global queue ([`RunQueues::push_global`]).
 //!
