@@ -25,9 +25,11 @@ pub mod ids;
 pub mod policy;
 pub mod queue;
 pub mod rng;
+pub mod sim;
 pub mod state;
 pub mod trace;
 pub mod workload;
+pub mod workloads;
 
 pub use chooser::{ChoiceKind, ChoicePoint, Chooser};
 pub use event::{BlockReason, Decision, Event, Location, Op, OpKind, RunSource};

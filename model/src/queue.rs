@@ -103,6 +103,12 @@ impl RunQueues {
         }
     }
 
+    /// Go's `globrunqput`: to the global tail, whatever the policy (a G whose
+    /// blocking call returned and found no idle P).
+    pub fn push_global(&mut self, g: GId) {
+        self.global.push_back(g);
+    }
+
     /// Appends to the local tail, spilling half plus `g` to global when full.
     pub fn push_tail(&mut self, p: PId, g: GId, policy: &dyn SchedPolicy) -> usize {
         let local = &mut self.locals[p.index()];
@@ -132,14 +138,34 @@ impl RunQueues {
         if let Some(found) = self.take_local_or_global(p, policy) {
             return Some(found);
         }
+        self.steal_work(p, policy, rng).found
+    }
+
+    /// Step 4 of the order (Go's `stealWork`): up to `steal_rounds` rounds
+    /// over the victims in policy order, stopping at the first success. The
+    /// [`Search`] also says how many victims were probed and how many Gs
+    /// changed hands, for engines that charge time per attempt.
+    pub fn steal_work(&mut self, p: PId, policy: &dyn SchedPolicy, rng: &mut Rng) -> Search {
+        let mut attempts = 0;
         for round in 0..policy.steal_rounds() {
             for victim in policy.victims(p, self.procs(), rng) {
+                attempts += 1;
+                let before = self.locals[p.index()].ring.len();
                 if let Some(found) = self.steal(p, victim, round, policy) {
-                    return Some(found);
+                    let taken = self.locals[p.index()].ring.len() - before + 1;
+                    return Search {
+                        found: Some(found),
+                        attempts,
+                        taken,
+                    };
                 }
             }
         }
-        None
+        Search {
+            found: None,
+            attempts,
+            taken: 0,
+        }
     }
 
     /// Steps 1–3 of the order: periodic global check, slot, ring, global.
@@ -235,6 +261,17 @@ impl RunQueues {
     }
 }
 
+/// The outcome of one [`RunQueues::steal_work`] pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Search {
+    /// The G to run, if a steal succeeded.
+    pub found: Option<Found>,
+    /// Victims probed (successful probe included).
+    pub attempts: u32,
+    /// Gs moved from the victim (the one that runs included).
+    pub taken: usize,
+}
+
 /// A G found by the schedule loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Found {
@@ -326,6 +363,21 @@ mod tests {
         assert_eq!(f.g, GId(2));
         assert_eq!(q.locals[1].ring, [GId(0), GId(1)]);
         assert_eq!(q.locals[0].ring, [GId(3), GId(4)]);
+    }
+
+    #[test]
+    fn steal_work_counts_attempts_and_taken() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(4);
+        let mut rng = Rng::new(3);
+        let empty = q.steal_work(p(0), &go, &mut rng);
+        assert_eq!((empty.found, empty.attempts, empty.taken), (None, 4 * 3, 0));
+        for i in 0..5 {
+            q.push_tail(p(2), GId(i), &go);
+        }
+        let s = q.steal_work(p(0), &go, &mut rng);
+        assert_eq!((s.found.unwrap().g, s.taken), (GId(2), 3));
+        assert!((1..=3).contains(&s.attempts));
     }
 
     #[test]
