@@ -438,9 +438,10 @@ impl Workload {
     /// `generations` generations per chain. The helper takes the `runnext`
     /// slot and pushes the successor into the local ring, so every
     /// generation starts a new time slice (a successor run from the slot
-    /// would inherit its parent's, and no tick would pass). The victim
-    /// yields first (Go's `Gosched` puts it in the global queue), then
-    /// works. The local queue is never empty while the chains last, so a
+    /// would inherit its parent's, and no tick would pass). The victim is
+    /// spawned first, so the chains push it into the ring and it runs only
+    /// once a slice has started; it yields (Go's `Gosched` puts it in the
+    /// global queue), then works. The local queue is never empty while the chains last, so a
     /// policy that never checks the global queue ahead of local work keeps
     /// the victim waiting for about `2 × generations` slices; Go's check
     /// every 61 ticks takes it within 61 slices of a P.
@@ -468,7 +469,7 @@ impl Workload {
             steps: vec![Step::Yield, Step::Compute(cost)],
         });
         let top = generations.saturating_sub(1);
-        let main = vec![Step::Spawn(top), Step::Spawn(top), Step::Spawn(victim)];
+        let main = vec![Step::Spawn(victim), Step::Spawn(top), Step::Spawn(top)];
         tasks.push(Task {
             name: "main".into(),
             steps: main,

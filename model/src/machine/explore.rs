@@ -11,6 +11,12 @@
 //! violation, and at the million-state scale of these checks its probability
 //! is below 10⁻⁷.
 //!
+//! One reduction: a step that only computes ([`Machine::is_local_step`])
+//! commutes with every other transition and is invisible to every
+//! invariant, so where one is enabled it is explored alone (a singleton
+//! ample set; Peled, "All from one, one for all", CAV 1993). It cannot close
+//! a cycle (it advances a program counter), so the proviso holds.
+//!
 //! The fingerprint leaves out the step count, so a state reached along two
 //! paths is explored once; a violation found later is replayed from the root
 //! along the path that reached it, which is why the counterexample is a full
@@ -65,6 +71,9 @@ pub struct ExploreStats {
     pub depth_limited: u64,
     /// Longest path explored.
     pub max_depth: u64,
+    /// Longest wait in the global queue seen in any state, in time slices
+    /// (what the fairness invariant bounds).
+    pub max_global_wait: u64,
     /// False if `max_states` stopped the search.
     pub complete: bool,
 }
@@ -111,7 +120,7 @@ impl Explorer {
         visited.insert(root.fingerprint());
         let mut stack = vec![Frame {
             machine: root.clone(),
-            choices: root.enabled(),
+            choices: reduce(root, root.enabled()),
             next: 0,
         }];
         // path[i]: the index chosen at stack[i] to reach stack[i + 1].
@@ -139,7 +148,8 @@ impl Explorer {
             }
             let depth = stack.len() as u64;
             stats.max_depth = stats.max_depth.max(depth);
-            let choices = child.enabled();
+            stats.max_global_wait = stats.max_global_wait.max(child.max_global_wait());
+            let choices = reduce(&child, child.enabled());
             if choices.is_empty() {
                 stats.executions += 1;
                 stats.deadlocks += u64::from(!child.all_done());
@@ -169,12 +179,20 @@ impl Explorer {
         error: super::machine::MachineError,
     ) -> Violation {
         let indices = path.iter().copied().chain([last]);
-        let script: Vec<usize> = stack
-            .iter()
-            .zip(indices)
-            .filter(|(f, _)| f.choices.len() > 1)
-            .map(|(_, i)| i)
-            .collect();
+        let choices: Vec<Choice> = stack.iter().zip(indices).map(|(f, i)| f.choices[i]).collect();
+        // The frames hold reduced choice lists; a traced run is offered the
+        // full ones, so translate each choice into its index there.
+        let mut walk = root.clone();
+        let mut script = Vec::new();
+        for &choice in &choices {
+            let enabled = walk.enabled();
+            if enabled.len() > 1 {
+                script.push(enabled.iter().position(|&c| c == choice).unwrap_or(0));
+            }
+            if walk.apply(choice).is_err() {
+                break;
+            }
+        }
         let mut replay = root.clone();
         let mut chooser = ScriptChooser::new(script);
         match replay.run(&mut chooser, stack.len() as u64) {
@@ -183,6 +201,14 @@ impl Explorer {
             // if it did not, report the original error without a full trace.
             Ok(outcome) => violation(error, root.steps() + stack.len() as u64 - 1, outcome.trace),
         }
+    }
+}
+
+/// A local step alone if one is enabled, else every choice.
+fn reduce(m: &Machine, choices: Vec<Choice>) -> Vec<Choice> {
+    match choices.iter().find(|&&c| m.is_local_step(c)) {
+        Some(&local) => vec![local],
+        None => choices,
     }
 }
 

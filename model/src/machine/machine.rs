@@ -681,6 +681,26 @@ impl Machine {
         }
     }
 
+    /// Whether `choice` is a step that only does CPU work (`Step::Compute`):
+    /// it touches nothing but its own G's program counter and its P's slice
+    /// counters, which no other transition reads and no invariant looks at.
+    /// The explorer may take it alone at a state (a singleton ample set,
+    /// Peled 1993): every other order of it against other transitions
+    /// reaches the same states.
+    pub fn is_local_step(&self, choice: Choice) -> bool {
+        let Choice::Step { g, .. } = choice else {
+            return false;
+        };
+        let gp = &self.prog.gs[g.index()];
+        let task = &self.workload.tasks[gp.task as usize];
+        matches!(task.steps.get(gp.pc), Some(Step::Compute(_)))
+    }
+
+    /// The longest wait, in time slices, of any G now in the global queue.
+    pub fn max_global_wait(&self) -> u64 {
+        self.waits.iter().flatten().map(|w| w.slices).max().unwrap_or(0)
+    }
+
     /// What `g`'s next step does, read from its program counter.
     fn next_op(&self, g: GId) -> (Option<OpKind>, Option<ObjId>) {
         let gp = &self.prog.gs[g.index()];
