@@ -30,7 +30,10 @@ fn explore(w: &Workload, policy: &Policy, cfg: MachineConfig) -> ExploreStats {
     );
     assert!(stats.complete, "{label}: state bound hit: {stats:?}");
     assert_eq!(stats.depth_limited, 0, "{label}: depth bound hit");
-    assert_eq!(stats.deadlocks, 0, "{label}: these workloads cannot deadlock");
+    assert_eq!(
+        stats.deadlocks, 0,
+        "{label}: these workloads cannot deadlock"
+    );
     stats
 }
 
@@ -76,7 +79,11 @@ fn every_preset_keeps_every_invariant_on_two_ps_any_interleaving() {
 fn every_preset_keeps_every_invariant_on_three_ps() {
     for policy in Policy::presets() {
         explore(&Workload::fib(3, 1, 1), &policy, MachineConfig::new(3));
-        explore(&Workload::blocking(1, 100, 1), &policy, MachineConfig::new(3));
+        explore(
+            &Workload::blocking(1, 100, 1),
+            &policy,
+            MachineConfig::new(3),
+        );
         let any = MachineConfig::new(3).with_scope(Scope::AnyInterleaving);
         explore(&Workload::tree(1, 2, 1), &policy, any);
     }
@@ -113,7 +120,10 @@ fn never_checking_the_global_queue_starves_it_and_is_caught() {
     assert_eq!(v.invariant, Invariant::GlobalQueueFairness);
     assert_eq!(v.invariant.name(), "global_queue_fairness");
     assert!(v.detail.contains("waited 61 slices"), "{}", v.detail);
-    assert!(v.to_string().contains("Run { p: p0, g: g"), "a readable trace");
+    assert!(
+        v.to_string().contains("Run { p: p0, g: g"),
+        "a readable trace"
+    );
     assert_eq!(v.trace.entries.len() as u64, v.step + 1);
 
     // The same check passes for Go, and is not vacuous: the victim waits 59
@@ -134,7 +144,9 @@ fn never_is_caught_on_two_ps_and_a_short_interval_passes_everywhere() {
     assert_eq!(stats.max_global_wait, 2);
     let never = Policy::parse("go,global=never").unwrap();
     let m = Machine::new(w, never, cfg);
-    let v = Explorer::new().explore(&m).expect_err("never must be caught");
+    let v = Explorer::new()
+        .explore(&m)
+        .expect_err("never must be caught");
     println!("{v}");
     assert_eq!(v.invariant, Invariant::GlobalQueueFairness);
 }

@@ -179,7 +179,11 @@ impl Explorer {
         error: super::machine::MachineError,
     ) -> Violation {
         let indices = path.iter().copied().chain([last]);
-        let choices: Vec<Choice> = stack.iter().zip(indices).map(|(f, i)| f.choices[i]).collect();
+        let choices: Vec<Choice> = stack
+            .iter()
+            .zip(indices)
+            .map(|(f, i)| f.choices[i])
+            .collect();
         // The frames hold reduced choice lists; a traced run is offered the
         // full ones, so translate each choice into its index there.
         let mut walk = root.clone();

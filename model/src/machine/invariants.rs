@@ -124,8 +124,9 @@ pub struct Violation {
     /// The transition (0-based) after which it was broken.
     pub step: u64,
     pub detail: String,
-    /// Every decision of the run, up to and including the breaking one.
-    pub trace: Trace,
+    /// Every decision of the run, up to and including the breaking one
+    /// (boxed: a `Result` carrying a violation stays small).
+    pub trace: Box<Trace>,
 }
 
 impl fmt::Display for Violation {
@@ -222,7 +223,10 @@ pub fn g_in_exactly_one_place(m: &Machine) -> Result<(), Broken> {
             return broken(Invariant::GInExactlyOnePlace, detail);
         }
         if (*state == GState::Dead) != m.prog.is_done(g) {
-            let detail = format!("{g} is {state:?} but its program says done={}", m.prog.is_done(g));
+            let detail = format!(
+                "{g} is {state:?} but its program says done={}",
+                m.prog.is_done(g)
+            );
             return broken(Invariant::GInExactlyOnePlace, detail);
         }
     }
@@ -258,7 +262,10 @@ pub fn entity_states_agree(m: &Machine) -> Result<(), Broken> {
             _ => false,
         };
         if !ok {
-            let detail = format!("{p} is {:?} with {:?}, listed idle {listed}×", slot.state, slot.m);
+            let detail = format!(
+                "{p} is {:?} with {:?}, listed idle {listed}×",
+                slot.state, slot.m
+            );
             return broken(Invariant::EntityStatesAgree, detail);
         }
     }
@@ -279,7 +286,10 @@ pub fn entity_states_agree(m: &Machine) -> Result<(), Broken> {
             }
         };
         if !ok {
-            let detail = format!("{mm} is {:?} holding {:?}, listed idle {listed}×", slot.state, slot.p);
+            let detail = format!(
+                "{mm} is {:?} holding {:?}, listed idle {listed}×",
+                slot.state, slot.p
+            );
             return broken(Invariant::EntityStatesAgree, detail);
         }
     }
@@ -453,7 +463,9 @@ mod tests {
             Invariant::GInExactlyOnePlace
         );
         assert_eq!(
-            no_g_lost_or_duplicated(&m, &before, &[]).unwrap_err().invariant,
+            no_g_lost_or_duplicated(&m, &before, &[])
+                .unwrap_err()
+                .invariant,
             Invariant::NoGLostOrDuplicated
         );
     }

@@ -164,7 +164,11 @@ impl Machine {
     /// The machine at the start of a run: the main goroutine `g0` in P0's
     /// slot (Go's `newproc` for `main`), P0 held by M0 spinning, the other
     /// Ps idle and their Ms parked.
-    pub fn new<P: SchedPolicy + 'static>(workload: Workload, policy: P, cfg: MachineConfig) -> Self {
+    pub fn new<P: SchedPolicy + 'static>(
+        workload: Workload,
+        policy: P,
+        cfg: MachineConfig,
+    ) -> Self {
         Machine::with_shared(Arc::new(workload), Arc::new(policy), cfg)
     }
 
@@ -179,7 +183,11 @@ impl Machine {
         queues.push_ready(PId(0), GId(0), true, &*policy);
         let ps = (0..procs)
             .map(|i| PSlot {
-                state: if i == 0 { PState::Running } else { PState::Idle },
+                state: if i == 0 {
+                    PState::Running
+                } else {
+                    PState::Idle
+                },
                 m: (i == 0).then_some(MId(0)),
                 current: None,
                 slice_steps: 0,
@@ -188,7 +196,11 @@ impl Machine {
             .collect();
         let ms = (0..procs)
             .map(|i| MSlot {
-                state: if i == 0 { MState::Spinning } else { MState::Parked },
+                state: if i == 0 {
+                    MState::Spinning
+                } else {
+                    MState::Parked
+                },
                 p: (i == 0).then_some(PId(0)),
                 syscall: None,
             })
@@ -292,10 +304,7 @@ impl Machine {
         }
         for (i, m) in self.ms.iter().enumerate() {
             if let Some(g) = m.syscall {
-                out.push(Choice::SyscallExit {
-                    m: MId::from(i),
-                    g,
-                });
+                out.push(Choice::SyscallExit { m: MId::from(i), g });
             }
         }
         if self.cfg.scope == Scope::AnyInterleaving {
@@ -338,10 +347,7 @@ impl Machine {
 
     /// `findRunnable` for a spinning P: run what it finds, or park.
     fn schedule(&mut self, p: PId, ev: &mut Vec<Event>) -> Result<(), MachineError> {
-        match self
-            .queues
-            .find_runnable(p, &*self.policy, &mut self.rng)
-        {
+        match self.queues.find_runnable(p, &*self.policy, &mut self.rng) {
             Some(found) => {
                 if let RunSource::Stolen(victim) = found.source {
                     // The thief's ring was empty (the loop steals only then):
@@ -698,7 +704,12 @@ impl Machine {
 
     /// The longest wait, in time slices, of any G now in the global queue.
     pub fn max_global_wait(&self) -> u64 {
-        self.waits.iter().flatten().map(|w| w.slices).max().unwrap_or(0)
+        self.waits
+            .iter()
+            .flatten()
+            .map(|w| w.slices)
+            .max()
+            .unwrap_or(0)
     }
 
     /// What `g`'s next step does, read from its program counter.

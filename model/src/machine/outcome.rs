@@ -102,7 +102,11 @@ impl Machine {
                     options: &options,
                 };
                 let i = chooser.choose(&point);
-                assert!(i < enabled.len(), "chooser returned {i} of {}", enabled.len());
+                assert!(
+                    i < enabled.len(),
+                    "chooser returned {i} of {}",
+                    enabled.len()
+                );
                 i
             };
             let choice = enabled[chosen];
@@ -157,6 +161,6 @@ pub(super) fn violation(e: MachineError, step: u64, mut trace: Trace) -> Violati
         invariant,
         step,
         detail,
-        trace,
+        trace: Box::new(trace),
     }
 }
