@@ -8,8 +8,8 @@
 //! pruned by their 64-bit [`fingerprint`](Machine::fingerprint) — hash
 //! compaction (Holzmann, "An analysis of bitstate hashing", 1998; Stern &
 //! Dill 1995): a collision could only hide states, never report a false
-//! violation, and at the million-state scale of these checks its probability
-//! is below 10⁻⁷.
+//! violation, and at the two-million-state bound its probability is about
+//! n²/2⁶⁵ ≈ 10⁻⁷.
 //!
 //! One reduction: a step that only computes ([`Machine::is_local_step`])
 //! commutes with every other transition and is invisible to every
@@ -41,7 +41,8 @@ pub const MAX_STEPS_ENV: &str = "SCHED_MODEL_MAX_STEPS";
 pub const MAX_STATES_ENV: &str = "SCHED_MODEL_MAX_STATES";
 /// Default depth bound: far beyond the small configurations' longest runs.
 pub const DEFAULT_MAX_STEPS: u64 = 10_000;
-/// Default state bound: about 100 MB of fingerprints and a minute of search.
+/// Default state bound: some 50 MB of fingerprints plus the DFS stack, and
+/// 15–25 s of search on one core of the development machine.
 pub const DEFAULT_MAX_STATES: usize = 2_000_000;
 
 /// Depth-first exhaustive explorer. Build with [`Explorer::new`].
@@ -221,4 +222,63 @@ fn env_or<T: std::str::FromStr>(var: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::{MachineConfig, DEFAULT_QUANTUM_STEPS};
+    use crate::policy::Policy;
+    use crate::workload::Workload;
+
+    #[test]
+    fn documented_defaults_are_the_defaults() {
+        assert_eq!(DEFAULT_MAX_STEPS, 10_000);
+        assert_eq!(DEFAULT_MAX_STATES, 2_000_000);
+        assert_eq!(DEFAULT_QUANTUM_STEPS, 8);
+        assert_eq!(MAX_STATES_ENV, "SCHED_MODEL_MAX_STATES");
+        assert_eq!(MAX_STEPS_ENV, "SCHED_MODEL_MAX_STEPS");
+    }
+
+    #[test]
+    fn env_overrides_parse_and_fall_back() {
+        std::env::set_var("SCHED_MODEL_TEST_ENV_OR", " 42 ");
+        assert_eq!(env_or("SCHED_MODEL_TEST_ENV_OR", 7u64), 42);
+        std::env::set_var("SCHED_MODEL_TEST_ENV_OR", "many");
+        assert_eq!(env_or("SCHED_MODEL_TEST_ENV_OR", 7u64), 7);
+    }
+
+    fn fib3() -> Machine {
+        Machine::new(Workload::fib(3, 1, 1), Policy::go(), MachineConfig::new(2))
+    }
+
+    #[test]
+    fn a_complete_search_reaches_every_end() {
+        let stats = Explorer::new()
+            .with_max_states(1_000_000)
+            .with_max_steps(1_000)
+            .explore(&fib3())
+            .unwrap();
+        assert!(stats.complete && stats.depth_limited == 0, "{stats:?}");
+        assert!(stats.executions > 1 && stats.deadlocks == 0, "{stats:?}");
+        assert!(stats.states as u64 <= stats.transitions + 1);
+    }
+
+    #[test]
+    fn bounds_are_reported_not_hidden() {
+        let few = Explorer::new()
+            .with_max_states(10)
+            .explore(&fib3())
+            .unwrap();
+        assert!(!few.complete);
+        let shallow = Explorer::new()
+            .with_max_states(1_000_000)
+            .with_max_steps(5)
+            .explore(&fib3())
+            .unwrap();
+        assert!(
+            shallow.depth_limited > 0 && shallow.max_depth <= 5,
+            "{shallow:?}"
+        );
+    }
 }

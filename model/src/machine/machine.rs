@@ -784,3 +784,216 @@ impl Hash for Machine {
         self.waits.hash(h);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+    use crate::workload::Task;
+
+    fn program(steps: Vec<Step>) -> Workload {
+        let child = Task {
+            name: "child".into(),
+            steps: vec![Step::Compute(1)],
+        };
+        let main = Task {
+            name: "main".into(),
+            steps,
+        };
+        Workload {
+            name: "test".into(),
+            tasks: vec![main, child],
+            chans: Vec::new(),
+            main: 0,
+        }
+    }
+
+    fn apply_all(m: &mut Machine, choices: &[Choice]) -> Vec<Event> {
+        choices
+            .iter()
+            .flat_map(|&c| m.apply(c).unwrap_or_else(|e| panic!("{c}: {e}")))
+            .collect()
+    }
+
+    const P0: PId = PId(0);
+    const G0: GId = GId(0);
+    const M0: MId = MId(0);
+
+    fn in_call() -> Machine {
+        let w = program(vec![Step::Blocking(10), Step::Compute(1)]);
+        let mut m = Machine::new(w, Policy::go(), MachineConfig::new(1));
+        assert_eq!(
+            m.decision(Choice::Schedule { p: P0 }),
+            Decision::Run {
+                p: P0,
+                g: G0,
+                source: RunSource::RunNext
+            }
+        );
+        let ev = apply_all(
+            &mut m,
+            &[Choice::Schedule { p: P0 }, Choice::Step { p: P0, g: G0 }],
+        );
+        assert!(ev.contains(&Event::SyscallEnter {
+            g: G0,
+            m: M0,
+            p: P0
+        }));
+        assert_eq!(
+            m.enabled(),
+            [
+                Choice::Retake { p: P0, m: M0 },
+                Choice::SyscallExit { m: M0, g: G0 }
+            ]
+        );
+        m
+    }
+
+    #[test]
+    fn a_call_that_returns_before_sysmon_keeps_its_p() {
+        let mut m = in_call();
+        let ev = apply_all(&mut m, &[Choice::SyscallExit { m: M0, g: G0 }]);
+        assert_eq!(
+            ev,
+            [Event::SyscallExit {
+                g: G0,
+                m: M0,
+                p: Some(P0)
+            }]
+        );
+        assert_eq!(m.p_slot(P0).current, Some(G0));
+        assert_eq!(m.m_count(), 1);
+    }
+
+    #[test]
+    fn a_retaken_p_goes_to_a_new_m_and_the_returning_g_queues_globally() {
+        let mut m = in_call();
+        let ev = apply_all(&mut m, &[Choice::Retake { p: P0, m: M0 }]);
+        assert_eq!(
+            ev,
+            [Event::HandOff {
+                p: P0,
+                from: M0,
+                to: MId(1)
+            }]
+        );
+        assert!(m.is_spinning(P0));
+        let ev = apply_all(&mut m, &[Choice::SyscallExit { m: M0, g: G0 }]);
+        assert_eq!(
+            ev,
+            [
+                Event::SyscallExit {
+                    g: G0,
+                    m: M0,
+                    p: None
+                },
+                Event::MParked { m: M0 }
+            ]
+        );
+        assert_eq!(m.queues().global, [G0]);
+        let ev = apply_all(&mut m, &[Choice::Schedule { p: P0 }]);
+        assert_eq!(
+            ev,
+            [Event::GStarted {
+                g: G0,
+                p: P0,
+                m: MId(1),
+                source: RunSource::Global
+            }]
+        );
+    }
+
+    #[test]
+    fn a_returning_call_takes_an_idle_p() {
+        let mut m = in_call();
+        let ev = apply_all(
+            &mut m,
+            &[
+                Choice::Retake { p: P0, m: M0 },
+                Choice::Schedule { p: P0 },
+                Choice::SyscallExit { m: M0, g: G0 },
+            ],
+        );
+        assert!(ev.contains(&Event::MParked { m: MId(1) }));
+        assert_eq!(
+            ev.last(),
+            Some(&Event::SyscallExit {
+                g: G0,
+                m: M0,
+                p: Some(P0)
+            })
+        );
+        assert_eq!(m.p_slot(P0).current, Some(G0));
+    }
+
+    #[test]
+    fn a_slice_past_the_quantum_is_preempted_where_the_policy_says() {
+        for (policy, global) in [(Policy::go(), true), (Policy::tokio_like(), false)] {
+            let w = program(vec![Step::Compute(1); 5]);
+            let cfg = MachineConfig::new(1).with_quantum_steps(2);
+            let mut m = Machine::new(w, policy, cfg);
+            let step = Choice::Step { p: P0, g: G0 };
+            apply_all(&mut m, &[Choice::Schedule { p: P0 }, step, step]);
+            assert_eq!(m.enabled(), [Choice::Preempt { p: P0, g: G0 }]);
+            let ev = apply_all(&mut m, &[Choice::Preempt { p: P0, g: G0 }]);
+            assert_eq!(ev, [Event::GPreempted { g: G0, p: P0 }]);
+            assert_eq!(m.queues().global.contains(&G0), global);
+            assert_eq!(m.queues().locals[0].ring.contains(&G0), !global);
+        }
+    }
+
+    #[test]
+    fn spawning_wakes_an_idle_p_and_any_interleaving_lets_it_run_any_g() {
+        let w = program(vec![Step::Spawn(1), Step::Spawn(1)]);
+        let cfg = MachineConfig::new(2).with_scope(Scope::AnyInterleaving);
+        let mut m = Machine::new(w, Policy::go(), cfg);
+        let step = Choice::Step { p: P0, g: G0 };
+        let ev = apply_all(&mut m, &[Choice::Schedule { p: P0 }, step]);
+        // g1 sits in p0's slot, which Go lets thieves take on the last round.
+        assert!(ev.contains(&Event::MUnparked { m: MId(1) }), "{ev:?}");
+        assert!(m.is_spinning(PId(1)));
+        apply_all(&mut m, &[step]);
+        let p1 = PId(1);
+        let runs: Vec<Choice> = m
+            .enabled()
+            .into_iter()
+            .filter(|c| matches!(c, Choice::Run { .. }))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                Choice::Run { p: p1, g: GId(2) },
+                Choice::Run { p: p1, g: GId(1) }
+            ]
+        );
+        let ev = apply_all(&mut m, &[Choice::Run { p: p1, g: GId(1) }]);
+        assert_eq!(
+            ev,
+            [Event::GStarted {
+                g: GId(1),
+                p: p1,
+                m: MId(1),
+                source: RunSource::Stolen(P0)
+            }]
+        );
+    }
+
+    #[test]
+    fn a_choice_not_enabled_is_refused() {
+        let mut m = Machine::new(program(vec![]), Policy::go(), MachineConfig::new(1));
+        let c = Choice::Step { p: P0, g: G0 };
+        assert_eq!(m.apply(c), Err(MachineError::NotEnabled(c)));
+    }
+
+    #[test]
+    fn equal_states_have_equal_fingerprints_whatever_the_step_count() {
+        let w = program(vec![Step::Compute(1)]);
+        let a = Machine::new(w.clone(), Policy::go(), MachineConfig::new(2));
+        let mut b = Machine::new(w, Policy::go(), MachineConfig::new(2));
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        b.steps = 7;
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        b.apply(Choice::Schedule { p: P0 }).unwrap();
+        assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+}
