@@ -44,7 +44,9 @@ fn workloads(scope: Scope) -> Vec<Workload> {
         Workload::fib(3, 1, 1),
         Workload::tree(1, 3, 1),
         Workload::producer_consumer(1, 1, 2, 0, 1),
+        Workload::producer_consumer(1, 1, 2, 1, 1),
         Workload::blocking(1, 100, 1),
+        Workload::respawning_pairs(1, 1),
     ];
     if scope == Scope::PolicyFaithful {
         ws.extend([

@@ -21,18 +21,18 @@ const MAX_STEPS: u64 = 50_000;
 
 fn builder_workload() -> impl Strategy<Value = Workload> {
     prop_oneof![
-        (2u32..=6, 1u32..=2).prop_map(|(n, cut)| Workload::fib(n, cut, 1)),
+        (2u32..=8, 1u32..=3).prop_map(|(n, cut)| Workload::fib(n, cut, 1)),
         (1u32..=3, 1u32..=3).prop_map(|(d, f)| Workload::tree(d, f, 1)),
-        (1u32..=6).prop_map(|n| Workload::chain(n, 1)),
-        (1u32..=12).prop_map(|n| Workload::imbalanced(n, 1)),
-        (1u32..=3, 1u32..=3, 0u32..=2).prop_map(|(p, m, cap)| {
+        (1u32..=20).prop_map(|n| Workload::chain(n, 1)),
+        (1u32..=30).prop_map(|n| Workload::imbalanced(n, 1)),
+        (1u32..=3, 1u32..=4, 0u32..=2).prop_map(|(p, m, cap)| {
             // Every consumer receives the same number of messages.
             Workload::producer_consumer(p, 1, m, cap, 1)
         }),
         (1u32..=3, 1u32..=3, 0u32..=2)
             .prop_map(|(p, m, cap)| { Workload::producer_consumer(p * 2, 2, m, cap, 1) }),
-        (1u32..=3).prop_map(|n| Workload::blocking(n, 100, 1)),
-        (0u32..=4).prop_map(|g| Workload::respawning_pairs(g, 1)),
+        (1u32..=4).prop_map(|n| Workload::blocking(n, 100, 1)),
+        (0u32..=8).prop_map(|g| Workload::respawning_pairs(g, 1)),
     ]
 }
 
@@ -203,7 +203,7 @@ fn assert_completed(w: &Workload, outcome: &Outcome) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     /// Builder workloads never deadlock: every preset, both scopes, 1–4 Ps.
     #[test]
@@ -290,5 +290,41 @@ fn every_preset_round_trips_through_serde() {
     for p in Policy::presets() {
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), p);
+    }
+}
+
+#[test]
+fn a_program_that_deadlocks_by_itself_is_reported_as_such() {
+    // main receives on an unbuffered channel nobody sends on; its child is
+    // fine. Every schedule ends with main blocked and the child done.
+    let w = Workload {
+        name: "lonely-recv".into(),
+        tasks: vec![
+            Task {
+                name: "main".into(),
+                steps: vec![Step::Spawn(1), Step::Recv(0)],
+            },
+            Task {
+                name: "child".into(),
+                steps: vec![Step::Compute(1)],
+            },
+        ],
+        chans: vec![0],
+        main: 0,
+    };
+    for seed in 0..20 {
+        let mut m = Machine::new(
+            w.clone(),
+            Policy::go(),
+            MachineConfig::new(2).with_seed(seed),
+        );
+        let outcome = m.run(&mut RandomChooser::new(seed), MAX_STEPS).unwrap();
+        assert_eq!(
+            outcome.end,
+            End::Deadlock {
+                blocked: vec![(model::GId(0), model::BlockReason::ChanRecv)]
+            }
+        );
+        assert_eq!(m.g_states()[1], GState::Dead);
     }
 }

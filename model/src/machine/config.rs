@@ -26,7 +26,9 @@ pub struct MachineConfig {
     pub scope: Scope,
     /// Seeds the machine's [`Rng`](crate::Rng): the policy's victim order.
     pub seed: u64,
-    /// Steps a time slice may take before sysmon preempts it (≥ 1).
+    /// Steps a time slice may take before sysmon preempts it (≥ 1). The
+    /// model is untimed, so the policy's `quantum_ns` does not enter it;
+    /// this is its stand-in.
     pub quantum_steps: u32,
     /// The global-queue check interval `k` the fairness invariant demands of
     /// a policy with [`GlobalCheck::Never`](crate::policy::GlobalCheck::Never)
