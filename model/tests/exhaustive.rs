@@ -53,6 +53,9 @@ fn workloads(scope: Scope) -> Vec<Workload> {
             Workload::fib(4, 1, 1),
             Workload::tree(2, 2, 1),
             Workload::respawning_pairs(2, 1),
+            // Two blocking calls at once: hand-offs to new Ms, and returns
+            // that find their P retaken.
+            Workload::blocking(2, 100, 1),
         ]);
     }
     ws
@@ -98,7 +101,9 @@ fn preemption_is_explored_with_a_short_quantum() {
     for policy in Policy::presets() {
         let cfg = MachineConfig::new(2).with_quantum_steps(2);
         explore(&Workload::fib(3, 1, 1), &policy, cfg.clone());
-        explore(&Workload::tree(1, 3, 1), &policy, cfg);
+        explore(&Workload::tree(1, 3, 1), &policy, cfg.clone());
+        let any = cfg.with_scope(Scope::AnyInterleaving);
+        explore(&Workload::tree(1, 3, 1), &policy, any);
     }
 }
 
