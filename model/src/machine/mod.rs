@@ -1,8 +1,7 @@
 //! The G-P-M scheduler as an explicit-state machine over abstract
 //! workloads, its invariants, and an exhaustive explorer. The design prose
-//! is at the top of [`machine`](self::Machine) (`machine.rs`), the
-//! invariants and the fairness derivation in [`invariants`], the search in
-//! [`explore`].
+//! is at the top of `machine.rs` (see [`Machine`]), the invariants and the
+//! fairness derivation in [`invariants`], the search in [`explore`].
 
 mod choice;
 mod config;
