@@ -249,6 +249,39 @@ impl RunQueues {
         local.slot_streak = 0;
     }
 
+    /// Takes `g` out of whichever queue holds it, wherever it is in that
+    /// queue, and says where it was. No policy does this; the model's
+    /// any-interleaving scope does ("any runnable G may run next").
+    pub fn remove(&mut self, g: GId) -> Option<QueuePlace> {
+        if let Some(i) = self.global.iter().position(|&x| x == g) {
+            self.global.remove(i);
+            return Some(QueuePlace::Global);
+        }
+        for (i, local) in self.locals.iter_mut().enumerate() {
+            if local.runnext == Some(g) {
+                local.runnext = None;
+                return Some(QueuePlace::RunNext(PId::from(i)));
+            }
+            if let Some(j) = local.ring.iter().position(|&x| x == g) {
+                local.ring.remove(j);
+                return Some(QueuePlace::Local(PId::from(i)));
+            }
+        }
+        None
+    }
+
+    /// Every queued G with its place, global first, then each P's slot and ring.
+    pub fn queued(&self) -> impl Iterator<Item = (GId, QueuePlace)> + '_ {
+        let global = self.global.iter().map(|&g| (g, QueuePlace::Global));
+        let locals = self.locals.iter().enumerate().flat_map(|(i, l)| {
+            let p = PId::from(i);
+            let slot = l.runnext.map(|g| (g, QueuePlace::RunNext(p)));
+            slot.into_iter()
+                .chain(l.ring.iter().map(move |&g| (g, QueuePlace::Local(p))))
+        });
+        global.chain(locals)
+    }
+
     /// Where `g` is queued, if anywhere: `Some(None)` for global.
     pub fn position(&self, g: GId) -> Option<Option<PId>> {
         if self.global.contains(&g) {
@@ -270,6 +303,14 @@ pub struct Search {
     pub attempts: u32,
     /// Gs moved from the victim (the one that runs included).
     pub taken: usize,
+}
+
+/// Where a queued G sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QueuePlace {
+    Global,
+    RunNext(PId),
+    Local(PId),
 }
 
 /// A G found by the schedule loop.
@@ -387,6 +428,29 @@ mod tests {
         q.push_ready(p(0), GId(7), true, &go);
         assert!(q.steal(p(1), p(0), 0, &go).is_none());
         assert_eq!(q.steal(p(1), p(0), 3, &go).unwrap().g, GId(7));
+    }
+
+    #[test]
+    fn remove_takes_a_g_from_anywhere_and_says_where() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(2);
+        q.push_global(GId(1));
+        q.push_ready(p(1), GId(2), true, &go);
+        q.push_tail(p(1), GId(3), &go);
+        let all: Vec<_> = q.queued().collect();
+        assert_eq!(
+            all,
+            [
+                (GId(1), QueuePlace::Global),
+                (GId(2), QueuePlace::RunNext(p(1))),
+                (GId(3), QueuePlace::Local(p(1)))
+            ]
+        );
+        assert_eq!(q.remove(GId(3)), Some(QueuePlace::Local(p(1))));
+        assert_eq!(q.remove(GId(2)), Some(QueuePlace::RunNext(p(1))));
+        assert_eq!(q.remove(GId(1)), Some(QueuePlace::Global));
+        assert_eq!(q.remove(GId(1)), None);
+        assert!(q.is_empty());
     }
 
     #[test]
