@@ -145,9 +145,13 @@ impl Builder {
             Some(p) => p,
             None => Arc::new(self.policy.validated().map_err(BuildError::Policy)?),
         };
-        let stacks =
-            crate::stack::StackPool::new(crate::stack::StackConfig::with_size(self.stack_size))
-                .map_err(|e| BuildError::Stacks(e.to_string()))?;
+        // sysmon scavenges idle stacks (stack/pool.rs), so the free path never does.
+        let stack_config = crate::stack::StackConfig {
+            warm_limit: usize::MAX,
+            ..crate::stack::StackConfig::with_size(self.stack_size)
+        };
+        let stacks = crate::stack::StackPool::new(stack_config)
+            .map_err(|e| BuildError::Stacks(e.to_string()))?;
         let config = Config {
             procs,
             max_threads: self.max_threads,

@@ -50,11 +50,9 @@ pub(crate) struct PShared {
     pub(crate) stealer: QueueStealer<Task>,
     /// Sysmon asks the running goroutine to yield (a hint: Relaxed both ways).
     pub(crate) preempt: AtomicBool,
-    /// Sysmon already reported the running goroutine for ignoring `preempt`.
-    pub(crate) reported: AtomicBool,
     /// The owner's schedtick, published for sysmon (Relaxed: a hint).
     pub(crate) tick: AtomicU64,
-    /// When the current time slice started, ns since the epoch (Relaxed).
+    /// When the current blocking call started, ns since the epoch (Relaxed).
     pub(crate) slice_start: AtomicU64,
     /// The id of the goroutine running on this P, 0 if none (Relaxed, reports).
     pub(crate) running_g: AtomicU64,
@@ -134,7 +132,6 @@ impl Shared {
             ps.push(PShared {
                 stealer,
                 preempt: AtomicBool::new(false),
-                reported: AtomicBool::new(false),
                 tick: AtomicU64::new(0),
                 slice_start: AtomicU64::new(0),
                 running_g: AtomicU64::new(0),
@@ -285,11 +282,32 @@ impl Shared {
 /// Live goroutines, for leak reports (sharded to keep spawn cheap).
 #[derive(Default)]
 pub(crate) struct Registry {
-    shards: [Mutex<HashMap<u64, Arc<GShared>>>; 16],
+    shards: [Mutex<HashMap<u64, Arc<GShared>, IdHash>>; 16],
+}
+
+/// Goroutine ids are unique counters: hashing them is wasted work.
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Shards take the low bits; spread the rest for the table.
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Registry {
-    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>>> {
+    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>, IdHash>> {
         lock(&self.shards[(id % 16) as usize])
     }
 

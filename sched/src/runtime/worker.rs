@@ -246,22 +246,25 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
 /// Runs `task` until it switches back, then does what the switch asked.
 fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
     let shared = &m.shared;
-    let pid = m.with_p(|p| {
-        if new_slice {
-            p.schedtick += 1;
-            p.slot_streak = 0;
-        } else {
-            p.slot_streak += 1;
-        }
-        p.id
-    });
-    let pid = pid.expect("run without a P");
+    let (pid, tick) = m
+        .with_p(|p| {
+            if new_slice {
+                p.schedtick += 1;
+                p.slot_streak = 0;
+            } else {
+                p.slot_streak += 1;
+            }
+            (p.id, p.schedtick)
+        })
+        .expect("run without a P");
     let ps = shared.p(pid);
     if new_slice {
-        ps.tick.fetch_add(1, Relaxed);
-        ps.slice_start.store(shared.now_ns(), Relaxed);
-        ps.preempt.store(false, Relaxed);
-        ps.reported.store(false, Relaxed);
+        // No clock read here: sysmon times slices by watching `tick` (Go's
+        // `sysmon`/`retake`: `pd.schedtick`, `pd.schedwhen`).
+        ps.tick.store(tick, Relaxed);
+        if ps.preempt.load(Relaxed) {
+            ps.preempt.store(false, Relaxed);
+        }
     }
     count_run(&ps.counters, source);
     ps.running_g.store(task.g.id, Relaxed);
