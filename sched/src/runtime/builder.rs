@@ -290,8 +290,7 @@ impl Runtime {
         }
         let _ = sysmon.join();
         shared.nthreads.store(0, Relaxed);
-        // SeqCst: spinning protocol; no M runs now.
-        shared.nmspinning.store(0, SeqCst);
+        shared.counts.reset_spinning();
         let mut leftovers = Vec::new();
         while let Some(t) = shared.global.pop() {
             leftovers.push(t);

@@ -10,6 +10,15 @@ mod api;
 mod builder;
 mod context;
 mod g;
+mod idle;
+/// The std primitives `idle.rs` is written against (`idle_loom.rs` has loom's).
+mod idle_sync {
+    pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
+}
+/// `idle.rs` again, on loom, with its loom suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod idle_loom;
 mod join;
 mod shared;
 mod stats;

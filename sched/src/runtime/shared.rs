@@ -2,22 +2,10 @@
 //! queue, the idle-P and idle-M lists, the spinning count, the registry of
 //! live goroutines.
 //!
-//! ## Spinning and parking without lost wake-ups (Go's `proc.go` protocol)
-//!
-//! An M without work *spins* (looks for work in other Ps) before it parks;
-//! at most half the busy Ps may have a spinning M. When a goroutine becomes
-//! runnable, [`Shared::wakep`] wakes an idle P only if no M is spinning —
-//! a spinning M will find the work. The race is closed by two orders, both
-//! SeqCst because each side writes one location and reads the other (a
-//! store-load pattern that Acquire/Release does not order):
-//!
-//! - submitter: publish the work (queue push, SeqCst length store or fence),
-//!   then read `nmspinning` and `npidle`;
-//! - spinner giving up: decrement `nmspinning`, then re-read every queue.
-//!
-//! Either the submitter sees the spinner (which then sees the work), or the
-//! spinner's re-check sees the work. This is Go's "delicate dance" in
-//! `findRunnable`; it is model-checked by the loom suite of the queue layer.
+//! The spinning/parking protocol that keeps a runnable goroutine from being
+//! stranded lives in `idle.rs` (loom-checked); `wakep`, `pidleget` and
+//! `pidleput` here, and `find_runnable` / `stop_p` in `worker.rs`, are its
+//! callers.
 
 use super::g::{GShared, Task};
 use super::stats::PCounters;
@@ -93,10 +81,8 @@ pub(crate) struct Shared {
     pub(crate) ps: Box<[PShared]>,
     pub(crate) global: Global<Task>,
     pub(crate) idle: Mutex<Idle>,
-    /// Idle Ps (mirror of `idle.ps.len()`, SeqCst: spinning protocol).
-    pub(crate) npidle: AtomicUsize,
-    /// Ms spinning (SeqCst: spinning protocol).
-    pub(crate) nmspinning: AtomicUsize,
+    /// Idle-P and spinning-M counts: the no-lost-wake-up protocol (idle.rs).
+    pub(crate) counts: super::idle::Idle,
     /// OS threads started as Ms, live or exited (bounded by `max_threads`).
     pub(crate) nthreads: AtomicUsize,
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
@@ -161,8 +147,7 @@ impl Shared {
                 ps: owners,
                 ms: Vec::new(),
             }),
-            npidle: AtomicUsize::new(npidle),
-            nmspinning: AtomicUsize::new(0),
+            counts: super::idle::Idle::new(npidle),
             nthreads: AtomicUsize::new(0),
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -190,8 +175,7 @@ impl Shared {
     /// Takes an idle P, if any (Go's `pidleget`).
     pub(crate) fn pidleget(&self, idle: &mut Idle) -> Option<Box<P>> {
         let p = idle.ps.pop()?;
-        // SeqCst: spinning protocol (module docs).
-        self.npidle.fetch_sub(1, SeqCst);
+        self.counts.p_taken();
         self.p(p.id).status.store(P_RUNNING, Relaxed);
         Some(p)
     }
@@ -201,8 +185,7 @@ impl Shared {
         self.p(p.id).status.store(P_IDLE, Relaxed);
         self.p(p.id).running_g.store(0, Relaxed);
         idle.ps.push(p);
-        // SeqCst: spinning protocol (module docs).
-        self.npidle.fetch_add(1, SeqCst);
+        self.counts.p_idle();
     }
 
     /// Runs the due timers of every P (sysmon, and Ms with nothing to do).
@@ -229,25 +212,13 @@ impl Shared {
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
     /// start a spinning M on an idle P.
     pub(crate) fn wakep(self: &Arc<Self>) {
-        // SeqCst: spinning protocol; the caller published the work before.
-        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
-            return;
-        }
-        // SeqCst: as above; only one waker wins the right to start a spinner.
-        if self
-            .nmspinning
-            .compare_exchange(0, 1, SeqCst, SeqCst)
-            .is_err()
-        {
+        if !self.counts.claim_wake() {
             return;
         }
         let p = self.pidleget(&mut self.lock_idle());
         match p {
             Some(p) => self.startm(p, true),
-            None => {
-                // SeqCst: spinning protocol.
-                self.nmspinning.fetch_sub(1, SeqCst);
-            }
+            None => self.counts.cancel_wake(),
         }
     }
 
@@ -264,8 +235,7 @@ impl Shared {
         if n >= self.config.max_threads || self.shutdown.load(Acquire) {
             self.nthreads.fetch_sub(1, Relaxed);
             if spinning {
-                // SeqCst: spinning protocol.
-                self.nmspinning.fetch_sub(1, SeqCst);
+                self.counts.cancel_wake();
             }
             self.pidleput(&mut self.lock_idle(), p);
             return;

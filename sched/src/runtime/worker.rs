@@ -90,8 +90,7 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
                 .take()
             {
                 if spin {
-                    // SeqCst: spinning protocol (shared.rs).
-                    shared.nmspinning.fetch_sub(1, SeqCst);
+                    shared.counts.cancel_wake();
                 }
                 shared.pidleput(&mut idle, p);
             }
@@ -105,8 +104,7 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
 /// wake another so new work keeps being picked up (Go's `resetspinning`).
 fn reset_spinning(shared: &Arc<Shared>, spinning: &mut bool) {
     *spinning = false;
-    // SeqCst: spinning protocol (shared.rs).
-    if shared.nmspinning.fetch_sub(1, SeqCst) == 1 {
+    if shared.counts.stop_spinning_found() {
         shared.wakep();
     }
 }
@@ -147,14 +145,12 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         return Some((t, RunSource::Global, true));
     }
     // Spin only while fewer than half the busy Ps have a spinning M.
-    let busy = shared.config.procs - shared.npidle.load(SeqCst);
-    if !*spinning && 2 * shared.nmspinning.load(SeqCst) >= busy {
+    if !*spinning && !shared.counts.may_spin(shared.config.procs) {
         return None;
     }
     if !*spinning {
         *spinning = true;
-        // SeqCst: spinning protocol (shared.rs).
-        shared.nmspinning.fetch_add(1, SeqCst);
+        shared.counts.start_spinning();
         PCounters::bump(&shared.p(p.id).counters.spins);
     }
     steal_work(shared, p)
@@ -225,19 +221,15 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
     }
     if *spinning {
         *spinning = false;
-        // SeqCst: spinning protocol — decrement, fence, then re-check every
-        // queue (the queues' own length hints are Relaxed; the fence pairs
-        // with the submitter's fence in `wake_after_ready`).
-        shared.nmspinning.fetch_sub(1, SeqCst);
-        std::sync::atomic::fence(SeqCst);
+        // Decrement and fence, then re-check every queue (idle.rs).
+        shared.counts.stop_spinning_and_recheck();
         if shared.any_work() && !shared.shutdown.load(Acquire) {
             let mut idle = shared.lock_idle();
             if let Some(p) = shared.pidleget(&mut idle) {
                 drop(idle);
                 *m.p.borrow_mut() = Some(p);
                 *spinning = true;
-                // SeqCst: spinning protocol.
-                shared.nmspinning.fetch_add(1, SeqCst);
+                shared.counts.start_spinning();
             }
         }
     }
@@ -363,11 +355,9 @@ pub(crate) fn push_on_p(m: &MCtx, task: Task, to_slot: bool) -> Option<Task> {
     }
 }
 
-/// After publishing work: SeqCst fence (the submitter half of the spinning
-/// protocol — the queue push must be ordered before reading `nmspinning`),
-/// then `wakep`.
+/// After publishing work: the submitter half of the spinning protocol
+/// (idle.rs: fence, then maybe wake a P).
 pub(crate) fn wake_after_ready(shared: &Arc<Shared>) {
-    std::sync::atomic::fence(SeqCst);
     shared.wakep();
 }
 

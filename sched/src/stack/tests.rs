@@ -372,7 +372,11 @@ fn stacks_never_get_transparent_huge_pages() {
 
 #[test]
 fn scavenge_returns_only_stacks_idle_for_a_whole_period() {
-    let pool = StackPool::new(StackConfig { warm_limit: usize::MAX, ..StackConfig::with_size(64 * 1024) }).unwrap();
+    let pool = StackPool::new(StackConfig {
+        warm_limit: usize::MAX,
+        ..StackConfig::with_size(64 * 1024)
+    })
+    .unwrap();
     let stacks: Vec<Stack> = (0..40).map(|_| pool.alloc().unwrap()).collect();
     drop(stacks);
     assert_eq!(pool.stats().warm, 40);
