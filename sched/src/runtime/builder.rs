@@ -281,7 +281,7 @@ impl Runtime {
         }
         let ms: Vec<_> = shared.lock_idle().ms.clone();
         for m in ms {
-            m.thread.unpark();
+            m.nudge();
         }
         let threads: Vec<_> =
             std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));

@@ -52,12 +52,9 @@ pub(crate) struct PShared {
     pub(crate) timers: crate::engine::timer::TimerHeap,
 }
 
-/// A parked M's mailbox.
-pub(crate) struct MHandle {
-    pub(crate) thread: Thread,
-    /// The P (and whether to start spinning) handed to the M by its waker.
-    pub(crate) handoff: Mutex<Option<(Box<P>, bool)>>,
-}
+/// A parked M's mailbox: the P (and whether to start spinning) its waker
+/// hands it (mailbox.rs has the protocol).
+pub(crate) type MHandle = super::mailbox::Mailbox<(Box<P>, bool)>;
 
 #[derive(Default)]
 pub(crate) struct Idle {
@@ -225,12 +222,12 @@ impl Shared {
     /// Runs `p` on an idle M, or a new one (Go's `startm`). When no M can be
     /// had (thread limit), the P goes back to the idle list.
     pub(crate) fn startm(self: &Arc<Self>, p: Box<P>, spinning: bool) {
-        let m = self.lock_idle().ms.pop();
-        if let Some(m) = m {
-            *lock(&m.handoff) = Some((p, spinning));
-            m.thread.unpark();
+        // Delivered under the idle lock (mailbox.rs says why).
+        let Err((p, spinning)) =
+            super::mailbox::hand_to_idle(&mut self.lock_idle().ms, (p, spinning))
+        else {
             return;
-        }
+        };
         let n = self.nthreads.fetch_add(1, Relaxed);
         if n >= self.config.max_threads || self.shutdown.load(Acquire) {
             self.nthreads.fetch_sub(1, Relaxed);

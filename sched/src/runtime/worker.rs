@@ -24,7 +24,7 @@ use model::RunSource;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
     crate::stack::init_thread();
@@ -35,10 +35,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
         switch: Cell::new(Switch::Yield),
     });
     set_current_m(Some(m.clone()));
-    let handle = Arc::new(MHandle {
-        thread: std::thread::current(),
-        handoff: Mutex::new(None),
-    });
+    let handle = Arc::new(MHandle::for_current_thread());
     let mut spinning = spinning;
     loop {
         if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
@@ -60,43 +57,31 @@ pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
 /// Waits on the idle-M list until handed a P; false on shutdown.
 fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
     let shared = &m.shared;
-    shared.lock_idle().ms.push(handle.clone());
-    loop {
-        if let Some((p, spin)) = handle
-            .handoff
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+    let got = super::mailbox::wait_for_work(
+        &shared.idle,
+        |i| &mut i.ms,
+        handle,
+        || shared.shutdown.load(Acquire),
+    );
+    match got {
+        Ok((p, spin)) => {
+            if spin {
+                PCounters::bump(&shared.p(p.id).counters.spins);
+            }
             *m.p.borrow_mut() = Some(p);
             *spinning = spin;
-            if spin {
-                PCounters::bump(
-                    &shared.ps[m.p.borrow().as_ref().map_or(0, |p| p.id.index())]
-                        .counters
-                        .spins,
-                );
-            }
-            return true;
+            true
         }
-        if shared.shutdown.load(Acquire) {
-            let mut idle = shared.lock_idle();
-            idle.ms.retain(|h| !Arc::ptr_eq(h, handle));
-            // A P handed over between our check and the lock goes back.
-            if let Some((p, spin)) = handle
-                .handoff
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            {
+        Err(late) => {
+            // Shut down; a P delivered at the last moment goes back.
+            if let Some((p, spin)) = late {
                 if spin {
                     shared.counts.cancel_wake();
                 }
-                shared.pidleput(&mut idle, p);
+                shared.pidleput(&mut shared.lock_idle(), p);
             }
-            return false;
+            false
         }
-        std::thread::park();
     }
 }
 
