@@ -112,7 +112,10 @@ impl Builder {
         self
     }
 
-    /// Record scheduling events (see `Runtime::events` once available).
+    /// Record scheduling events ([`Runtime::events`]): goroutines created,
+    /// started, blocked, woken, preempted and ended, steals, blocking calls,
+    /// hand-offs, Ms parking — the model's `Event` vocabulary, exportable to
+    /// Perfetto with `sched-replay`. Off by default (one branch per site).
     pub fn tracing(mut self, on: bool) -> Self {
         self.tracing = on;
         self
@@ -157,9 +160,8 @@ impl Builder {
             max_threads: self.max_threads,
             quantum_ns: policy.quantum_ns(),
         };
-        let _ = self.tracing;
         Ok(Runtime {
-            shared: Shared::new(policy, config, stacks, self.seed),
+            shared: Shared::new(policy, config, stacks, self.seed, self.tracing),
             leaks: Mutex::new(Vec::new()),
             busy: Mutex::new(()),
         })
@@ -311,6 +313,15 @@ impl Runtime {
     /// Goroutines still alive when the last `block_on` returned.
     pub fn leaks(&self) -> Vec<GoroutineInfo> {
         self.leaks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The events recorded so far (empty unless built with `tracing(true)`),
+    /// in time order; complete once `block_on` has returned.
+    pub fn events(&self) -> Vec<model::event::TimedEvent> {
+        self.shared
+            .events
+            .as_ref()
+            .map_or_else(Vec::new, |l| l.snapshot())
     }
 
     /// Per-P counters.

@@ -34,6 +34,7 @@ mod shared;
 mod stats;
 mod sysmon;
 mod timers;
+mod trace;
 mod worker;
 
 pub use api::{blocking, current, go, preempt_point, yield_now, GoroutineInfo};

@@ -94,6 +94,8 @@ pub(crate) struct Shared {
     pub(crate) sysmon_wake_at: AtomicU64,
     /// Goroutine stacks (Ps keep caches of it).
     pub(crate) stacks: crate::stack::StackPool,
+    /// The event stream, when tracing.
+    pub(crate) events: Option<super::trace::EventLog>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -106,6 +108,7 @@ impl Shared {
         config: Config,
         stacks: crate::stack::StackPool,
         seed: u64,
+        tracing: bool,
     ) -> Arc<Shared> {
         let mut rng = Rng::new(seed);
         let mut ps = Vec::with_capacity(config.procs);
@@ -154,6 +157,7 @@ impl Shared {
             sysmon: Mutex::new(None),
             sysmon_wake_at: AtomicU64::new(0),
             stacks,
+            events: tracing.then(super::trace::EventLog::default),
         })
     }
 
@@ -240,7 +244,7 @@ impl Shared {
         let shared = self.clone();
         let handle = std::thread::Builder::new()
             .name(format!("sched-m{n}"))
-            .spawn(move || super::worker::m_main(shared, p, spinning))
+            .spawn(move || super::worker::m_main(shared, model::MId::from(n), p, spinning))
             .expect("sched: could not start an M thread");
         lock(&self.threads).push(handle);
     }

@@ -18,21 +18,24 @@ use super::context::{current_m, set_current_m, MCtx, Switch};
 use super::g::{Task, DONE, RUNNING};
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
+use super::trace::emit;
 use crate::coro::CoroState;
 use crate::queue::Steal;
-use model::RunSource;
+use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 
-pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
+pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
     crate::stack::init_thread();
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(Some(p)),
         current: RefCell::new(None),
         switch: Cell::new(Switch::Yield),
+        id,
+        events: RefCell::new(Vec::new()),
     });
     set_current_m(Some(m.clone()));
     let handle = Arc::new(MHandle::for_current_thread());
@@ -51,12 +54,14 @@ pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
             None => stop_p(&m, &mut spinning),
         }
     }
+    super::trace::flush(&shared, &mut m.events.borrow_mut());
     set_current_m(None);
 }
 
 /// Waits on the idle-M list until handed a P; false on shutdown.
 fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
     let shared = &m.shared;
+    emit(shared, || Event::MParked { m: m.id });
     let got = super::mailbox::wait_for_work(
         &shared.idle,
         |i| &mut i.ms,
@@ -65,6 +70,7 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
     );
     match got {
         Ok((p, spin)) => {
+            emit(shared, || Event::MUnparked { m: m.id });
             if spin {
                 PCounters::bump(&shared.p(p.id).counters.spins);
             }
@@ -178,6 +184,11 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
             };
             if let Some((t, n)) = stolen {
                 PCounters::bump_shared(&vs.counters.stolen_out, n as u64);
+                emit(shared, || Event::Stole {
+                    thief: p.id,
+                    victim,
+                    count: n as u32,
+                });
                 let c = &shared.p(p.id).counters;
                 c.stolen_in
                     .store(c.stolen_in.load(Relaxed) + n as u64, Relaxed);
@@ -244,6 +255,12 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
         }
     }
     count_run(&ps.counters, source);
+    emit(shared, || Event::GStarted {
+        g: gid(task.g.id),
+        p: pid,
+        m: m.id,
+        source,
+    });
     ps.running_g.store(task.g.id, Relaxed);
     // Relaxed: the run queue hand-over ordered everything before this.
     task.g.state.store(RUNNING, Relaxed);
@@ -285,6 +302,10 @@ fn after_switch(m: &MCtx, task: Task) {
             m.with_p(|p| {
                 if preempted {
                     PCounters::bump(&shared.p(p.id).counters.preemptions);
+                    emit(shared, || Event::GPreempted {
+                        g: gid(g.id),
+                        p: p.id,
+                    });
                 }
                 push_yielded(shared, p, task);
             });
@@ -294,6 +315,11 @@ fn after_switch(m: &MCtx, task: Task) {
                 PCounters::bump(&shared.p(pid).counters.parks);
             }
             let g = task.g.clone();
+            emit(shared, || Event::GBlocked {
+                g: gid(g.id),
+                reason: g.block_reason().unwrap_or(model::BlockReason::Other),
+                object: None,
+            });
             if let Some(task) = g.finish_park(task) {
                 // An unpark raced the switch-out: runnable at once.
                 ready_local(m, task);
@@ -356,4 +382,10 @@ pub(crate) fn ready(shared: &Arc<Shared>, task: Task) {
             wake_after_ready(shared);
         }
     }
+}
+
+/// A goroutine id in the model's vocabulary (`GId` is 32 bits; traces of
+/// runs past 4G goroutines wrap, which only matters for display).
+pub(crate) fn gid(id: u64) -> model::GId {
+    model::GId(id as u32)
 }
