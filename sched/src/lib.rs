@@ -43,8 +43,8 @@ pub mod time;
 
 pub use model::policy::Policy;
 pub use runtime::{
-    blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,
-    JoinHandle, PStats, Runtime, Stats,
+    blocking, current, go, lock_os_thread, preempt_point, run, unlock_os_thread, yield_now,
+    BuildError, Builder, GoroutineInfo, JoinHandle, PStats, Runtime, Stats,
 };
 
 /// The run queues. Public (but hidden) only so that `examples/queue_bench.rs`
