@@ -33,14 +33,18 @@
 
 // The stack and context-switch layer: public only for the overflow and
 // many-goroutine integration tests and the stack benchmark; not a stable API.
+pub mod chan;
 #[doc(hidden)]
 pub mod coro;
 mod engine;
 pub mod runtime;
 #[doc(hidden)]
+pub mod select;
+#[doc(hidden)]
 pub mod stack;
 pub mod time;
 
+pub use chan::chan;
 pub use model::policy::Policy;
 pub use runtime::{
     blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,

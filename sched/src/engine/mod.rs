@@ -91,13 +91,11 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
 }
 
 /// A uniform index in `0..n` (`n > 0`).
-#[allow(dead_code)] // first user: select!
 pub(crate) fn random(n: usize) -> usize {
     rt::fast_random(n)
 }
 
 /// How long until `deadline` (zero if passed).
-#[allow(dead_code)] // first users: timeouts of the primitives
 pub(crate) fn until(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(now())
 }
