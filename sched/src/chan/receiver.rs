@@ -67,6 +67,15 @@ impl<T> Receiver<T> {
         self.chan.close(false).then_some(()).ok_or(CloseError)
     }
 
+    /// Drops every buffered value without a scheduling point (a timer's
+    /// `stop` / `reset` clears stale ticks with it while holding its lock).
+    pub(crate) fn drain(&self) {
+        let mut st = self.chan.lock();
+        while let RecvStep::Got(v) = self.chan.recv_step(&mut st, None) {
+            drop(v);
+        }
+    }
+
     /// A blocking iterator: yields values until the channel is closed and
     /// drained (Go's `for v := range ch`).
     pub fn iter(&self) -> Iter<'_, T> {

@@ -69,6 +69,13 @@ impl<T> Sender<T> {
         self.chan.close(false).then_some(()).ok_or(CloseError)
     }
 
+    /// `try_send` without a scheduling point, for timer callbacks and code
+    /// holding a lock (never blocks, never switches).
+    pub(crate) fn offer(&self, v: T) -> bool {
+        let mut st = self.chan.lock();
+        matches!(self.chan.send_step(&mut st, v, None), SendStep::Sent)
+    }
+
     /// Values buffered now.
     pub fn len(&self) -> usize {
         self.chan.len()
