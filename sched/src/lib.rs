@@ -42,6 +42,7 @@ pub mod runtime;
 pub mod select;
 #[doc(hidden)]
 pub mod stack;
+pub mod sync;
 pub mod time;
 
 pub use chan::chan;
