@@ -159,7 +159,10 @@ impl<T> Mutex<T> {
 
     fn guard(&self) -> MutexGuard<'_, T> {
         let value = self.data.lock().unwrap_or_else(|e| e.into_inner()).take();
-        assert!(value.is_some(), "sched: Mutex value lost (a guard was leaked)");
+        assert!(
+            value.is_some(),
+            "sched: Mutex value lost (a guard was leaked)"
+        );
         MutexGuard { mutex: self, value }
     }
 
@@ -172,7 +175,8 @@ impl<T> Mutex<T> {
     /// The value (no locking needed: `&mut self` is exclusive).
     pub fn get_mut(&mut self) -> &mut T {
         let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
-        data.as_mut().expect("sched: Mutex value lost (a guard was leaked)")
+        data.as_mut()
+            .expect("sched: Mutex value lost (a guard was leaked)")
     }
 
     /// Consumes the mutex, returning the value.

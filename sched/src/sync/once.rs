@@ -68,7 +68,12 @@ impl Once {
     /// call has finished.
     #[track_caller]
     pub fn call_once(&self, f: impl FnOnce()) {
-        let op = Op::new(OpKind::OnceCall, self.id, Access::ReadWrite, Location::caller());
+        let op = Op::new(
+            OpKind::OnceCall,
+            self.id,
+            Access::ReadWrite,
+            Location::caller(),
+        );
         engine::visible(&op);
         // Acquire: pairs with the Release store in `Finish::drop`.
         if self.done.load(Acquire) {

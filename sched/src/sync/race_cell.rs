@@ -39,7 +39,12 @@ impl<T> RaceCell<T> {
     /// Reads the value (one `CellRead`).
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let op = Op::new(OpKind::CellRead, self.id.get(), Access::Read, Location::caller());
+        let op = Op::new(
+            OpKind::CellRead,
+            self.id.get(),
+            Access::Read,
+            Location::caller(),
+        );
         engine::visible(&op);
         f(&self.v.read().unwrap_or_else(|e| e.into_inner()))
     }
@@ -47,7 +52,12 @@ impl<T> RaceCell<T> {
     /// Writes the value (one `CellWrite`).
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let op = Op::new(OpKind::CellWrite, self.id.get(), Access::Write, Location::caller());
+        let op = Op::new(
+            OpKind::CellWrite,
+            self.id.get(),
+            Access::Write,
+            Location::caller(),
+        );
         engine::visible(&op);
         f(&mut self.v.write().unwrap_or_else(|e| e.into_inner()))
     }

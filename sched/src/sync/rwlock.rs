@@ -151,13 +151,19 @@ impl<T> RwLock<T> {
 
     fn read_guard(&self) -> RwLockReadGuard<'_, T> {
         let value = self.data().clone();
-        assert!(value.is_some(), "sched: RwLock value lost (a write guard was leaked)");
+        assert!(
+            value.is_some(),
+            "sched: RwLock value lost (a write guard was leaked)"
+        );
         RwLockReadGuard { lock: self, value }
     }
 
     fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
         let value = self.data().take();
-        assert!(value.is_some(), "sched: RwLock value lost (a write guard was leaked)");
+        assert!(
+            value.is_some(),
+            "sched: RwLock value lost (a write guard was leaked)"
+        );
         RwLockWriteGuard { lock: self, value }
     }
 
@@ -226,7 +232,11 @@ impl<T> Deref for RwLockReadGuard<'_, T> {
 
 impl<T> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
-        engine::visible(&self.lock.op(OpKind::RUnlock, Access::Read, Location::caller()));
+        engine::visible(
+            &self
+                .lock
+                .op(OpKind::RUnlock, Access::Read, Location::caller()),
+        );
         // Drop our clone before leaving, so the writer finds the Arc unique.
         self.value = None;
         self.lock.read_unlock();
@@ -249,7 +259,11 @@ impl<T> DerefMut for RwLockWriteGuard<'_, T> {
 
 impl<T> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
-        engine::visible(&self.lock.op(OpKind::Unlock, Access::Write, Location::caller()));
+        engine::visible(
+            &self
+                .lock
+                .op(OpKind::Unlock, Access::Write, Location::caller()),
+        );
         *self.lock.data() = self.value.take();
         self.lock.write_unlock();
     }
