@@ -56,6 +56,10 @@ pub(crate) struct Chan<T> {
     pub(crate) senders: AtomicUsize,
     /// Live `Receiver` handles; the last one to drop closes the channel.
     pub(crate) receivers: AtomicUsize,
+    /// Whether the last `Sender` to drop closes the channel (false only for
+    /// crate-internal channels closed explicitly, like a context's `done`,
+    /// which must stay open, as in Go, when its context is dropped).
+    pub(crate) close_on_last_sender: bool,
 }
 
 /// The result of one send step under the lock.
@@ -86,8 +90,9 @@ enum Partner<T> {
 }
 
 impl<T> Chan<T> {
-    pub(crate) fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize, close_on_last_sender: bool) -> Self {
         Chan {
+            close_on_last_sender,
             id: engine::new_object(),
             cap,
             state: Mutex::new(State {

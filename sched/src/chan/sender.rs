@@ -76,6 +76,11 @@ impl<T> Sender<T> {
         matches!(self.chan.send_step(&mut st, v, None), SendStep::Sent)
     }
 
+    /// `close` without a scheduling point (timer callbacks, cancellation).
+    pub(crate) fn shut(&self) -> bool {
+        self.chan.close(false)
+    }
+
     /// Values buffered now.
     pub fn len(&self) -> usize {
         self.chan.len()
@@ -116,7 +121,7 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // AcqRel: the last dropper sees every other sender's drop before it
         // closes (pairs with the other droppers' Release decrements).
-        if self.chan.senders.fetch_sub(1, AcqRel) == 1 {
+        if self.chan.senders.fetch_sub(1, AcqRel) == 1 && self.chan.close_on_last_sender {
             self.chan.close(false);
         }
     }
