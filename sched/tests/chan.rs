@@ -223,7 +223,14 @@ fn iteration_ends_at_close() {
 fn channels_connect_goroutines_and_threads() {
     let (tx, rx) = chan::<u64>(0);
     let (back_tx, back_rx) = chan::<u64>(0);
-    let t = std::thread::spawn(move || rx.into_iter().map(|v| back_tx.send(v * 2)).count());
+    let t = std::thread::spawn(move || {
+        let mut n = 0;
+        for v in rx {
+            back_tx.send(v * 2).unwrap();
+            n += 1;
+        }
+        n
+    });
     let sum = rt(2).block_on(move || {
         let h = go(move || (0..100).map(|_| back_rx.recv().unwrap()).sum::<u64>());
         for i in 0..100 {
