@@ -68,7 +68,9 @@ fn unbuffered_try_send_needs_a_waiting_receiver() {
 
 #[test]
 fn blocked_receivers_are_served_in_fifo_order() {
-    rt(2).block_on(|| {
+    // One P: while main sleeps, the new receiver is the only goroutine to
+    // run, so it parks before the next one is spawned.
+    rt(1).block_on(|| {
         let (tx, rx) = chan::<usize>(0);
         let (out_tx, out_rx) = chan::<(usize, usize)>(10);
         for i in 0..10 {
@@ -175,7 +177,7 @@ fn dropping_every_receiver_gives_a_blocked_sender_its_value() {
 
 #[test]
 fn a_full_buffer_takes_the_blocked_senders_value_in_order() {
-    rt(2).block_on(|| {
+    rt(1).block_on(|| {
         let (tx, rx) = chan::<u32>(2);
         let h = go(move || (0..10).try_for_each(|i| tx.send(i)));
         sched::time::sleep(ms(20));

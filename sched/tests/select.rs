@@ -207,7 +207,7 @@ fn stress_selects_on_shared_channels_on_every_policy() {
                 .policy(policy)
                 .build()
                 .unwrap();
-            select_to_select(&rt, 200, 10);
+            select_to_select(&rt, 500, 10);
             assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
         }
     }

@@ -116,7 +116,7 @@ fn try_lock_fails_while_held() {
 }
 
 #[test]
-fn starvation_mode_hands_the_lock_to_a_long_waiter() {
+fn a_long_waiter_gets_the_lock_while_others_hammer_it() {
     let rt = Runtime::builder().procs(2).build().unwrap();
     rt.block_on(|| {
         let m = Arc::new(Mutex::new(()));
@@ -142,9 +142,40 @@ fn starvation_mode_hands_the_lock_to_a_long_waiter() {
         stop.store(true, SeqCst);
         hammers.into_iter().for_each(|h| h.join().unwrap());
         assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+    });
+}
+
+#[test]
+fn starvation_mode_hands_off_to_the_oldest_waiter_in_fifo_order() {
+    // One P, so the steps interleave exactly as written.
+    Runtime::builder().procs(1).build().unwrap().block_on(|| {
+        let m = Arc::new(Mutex::new(()));
+        let (order_tx, order_rx) = sched::chan::<&str>(2);
+        let g = m.lock();
+        let spawn = |name: &'static str| {
+            let (m, tx) = (m.clone(), order_tx.clone());
+            go(move || {
+                let _g = m.lock();
+                tx.send(name).unwrap();
+            })
+        };
+        let v = spawn("victim"); // queues behind main
+        sched::time::sleep(ms(5)); // the victim has now waited > 1 ms
+        drop(g); // wakes the victim (normal mode) ...
+        let g = m.lock(); // ... but main barges in first
+        sched::time::sleep(ms(5)); // victim wakes, loses: starvation mode
+        let b = spawn("newcomer"); // may not barge: queues at the tail
+        sched::time::sleep(ms(5));
+        assert_eq!(m.handoffs(), 0);
+        drop(g); // hands the lock to the victim, then to the newcomer
+        v.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(order_rx.recv(), Ok("victim"));
+        assert_eq!(order_rx.recv(), Ok("newcomer"));
+        assert_eq!(m.handoffs(), 2, "both waiters were handed the lock");
         assert!(
-            m.handoffs() > 0,
-            "starvation mode never handed the lock off"
+            m.try_lock().is_some(),
+            "normal mode again once the queue drained"
         );
     });
 }
@@ -163,7 +194,8 @@ fn rwlock_admits_many_readers() {
 
 #[test]
 fn a_waiting_writer_blocks_new_readers() {
-    sched::run(|| {
+    // One P: each spawned goroutine runs (and parks) while main sleeps.
+    Runtime::builder().procs(1).build().unwrap().block_on(|| {
         let l = Arc::new(RwLock::new(0));
         let r1 = l.read();
         let lw = l.clone();
@@ -222,7 +254,7 @@ fn a_panicking_once_counts_as_done() {
 
 #[test]
 fn cond_signal_wakes_one_and_broadcast_wakes_all() {
-    sched::run(|| {
+    Runtime::builder().procs(1).build().unwrap().block_on(|| {
         let state = Arc::new((Mutex::new(0u32), Cond::new()));
         let waiters: Vec<_> = (0..5)
             .map(|_| {

@@ -11,6 +11,18 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Waits (up to 5 s) until the timer's value is buffered, unreceived.
+fn until_fired(c: &sched::chan::Receiver<sched::time::Instant>) {
+    let t0 = Instant::now();
+    while c.is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the timer never fired"
+        );
+        std::thread::sleep(ms(1));
+    }
+}
+
 #[test]
 fn after_delivers_once_after_the_duration() {
     let t0 = Instant::now();
@@ -51,7 +63,7 @@ fn stop_reports_whether_it_stopped_an_active_timer() {
     );
 
     let t = Timer::new(ms(5));
-    std::thread::sleep(ms(30));
+    until_fired(&t.c);
     assert!(!t.stop(), "already fired");
     assert!(
         t.c.try_recv().is_err(),
@@ -69,7 +81,8 @@ fn reset_reports_whether_the_timer_was_active_and_rearms() {
     assert!(!t.reset(ms(10)), "had fired");
     t.c.recv_timeout(Duration::from_secs(5)).unwrap();
     // Fired but not received, then reset: the stale value is gone.
-    std::thread::sleep(ms(20));
+    assert!(!t.reset(ms(1)));
+    until_fired(&t.c);
     assert!(!t.reset(Duration::from_secs(3600)));
     assert!(t.c.try_recv().is_err());
     assert!(t.stop());
@@ -120,6 +133,7 @@ fn ticker_ticks_every_period_and_stops() {
 fn ticker_drops_ticks_for_a_slow_receiver() {
     let ticker = Ticker::new(ms(2));
     std::thread::sleep(ms(50));
+    until_fired(&ticker.c);
     assert_eq!(ticker.c.len(), 1, "one tick buffered, the rest dropped");
     ticker.c.recv().unwrap();
     let t0 = Instant::now();

@@ -38,6 +38,10 @@ use std::time::Duration;
 
 /// Go's `starvationThresholdNs`.
 pub const STARVATION_THRESHOLD: Duration = Duration::from_millis(1);
+const _: () = assert!(
+    STARVATION_THRESHOLD.as_nanos() == 1_000_000,
+    "the prose says 1 ms"
+);
 
 /// A mutual-exclusion lock for goroutines, with Go's fairness rules.
 pub struct Mutex<T> {
