@@ -261,12 +261,16 @@ fn exchange(rt: &Runtime, cap: usize, producers: usize, per: usize, consumers: u
                 })
             })
             .collect();
-        for p in 0..producers {
-            let tx = tx.clone();
-            go(move || (0..per).for_each(|i| tx.send(p * per + i).unwrap()));
-        }
+        let ps: Vec<_> = (0..producers)
+            .map(|p| {
+                let tx = tx.clone();
+                go(move || (0..per).for_each(|i| tx.send(p * per + i).unwrap()))
+            })
+            .collect();
         drop((tx, rx));
-        cs.into_iter().for_each(|c| c.join().unwrap());
+        // Join everything, so the leak check below cannot race a producer
+        // that is still leaving after its last send.
+        ps.into_iter().chain(cs).for_each(|h| h.join().unwrap());
     });
     let bad: Vec<_> = (0..n).filter(|&i| hits[i].load(Relaxed) != 1).collect();
     assert!(bad.is_empty(), "{rt:?} cap {cap}: miscounted {bad:?}");
