@@ -242,3 +242,23 @@ fn stress_select_with_timeouts_loses_nothing() {
         assert_eq!(got.load(Relaxed), 5000);
     });
 }
+
+#[test]
+fn arms_accept_references_blocks_and_a_missing_last_comma() {
+    let (tx, rx) = chan::<u32>(1);
+    let (txr, rxr) = (&tx, &rx);
+    select! {
+        send(txr, 1) -> r => { r.unwrap() }
+        recv(rxr) -> _ => unreachable!()
+    }
+    let v = select! { recv(rxr) -> v => v.unwrap() };
+    assert_eq!(v, 1);
+    let mut n = 0;
+    for _ in 0..3 {
+        select! {
+            recv(rx) -> _ => break,
+            default => { n += 1; continue }
+        }
+    }
+    assert_eq!(n, 3);
+}

@@ -89,7 +89,10 @@ fn poll(arms: &mut [&mut dyn Arm]) -> Option<usize> {
         if ready.is_empty() {
             return None;
         }
-        let i = ready[engine::random(ready.len())];
+        let i = match ready.len() {
+            1 => ready[0], // no choice to record
+            n => ready[engine::random(n)],
+        };
         if arms[i].attempt() {
             return Some(i);
         }
