@@ -128,3 +128,49 @@ impl Claim {
         Arc::ptr_eq(self, other)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::event::Access;
+    use model::OpKind;
+
+    #[test]
+    fn a_pair_is_claimed_both_or_neither() {
+        let (a, b, c) = (Claim::new(), Claim::new(), Claim::new());
+        assert_eq!(a.claim_pair(0, &b, 1), Pair::Both);
+        assert_eq!((a.winner(), b.winner()), (Some(0), Some(1)));
+        assert_eq!(c.claim_pair(2, &a, 0), Pair::PartnerTaken);
+        assert_eq!(
+            c.winner(),
+            None,
+            "nothing is claimed when the partner is taken"
+        );
+        assert_eq!(a.claim_pair(0, &c, 0), Pair::SelfTaken);
+        assert_eq!(c.winner(), None, "nothing is claimed when self is taken");
+        assert!(c.try_claim(TIMED_OUT));
+        assert!(!c.try_claim(1));
+        assert_eq!(c.winner(), Some(TIMED_OUT));
+    }
+
+    #[test]
+    fn finish_ends_the_owners_wait() {
+        let claim = Claim::new();
+        let op = Op::new(
+            OpKind::Recv,
+            engine::new_object(),
+            Access::ReadWrite,
+            std::panic::Location::caller(),
+        );
+        let c = claim.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            assert!(c.try_claim(3));
+            c.finish();
+        });
+        claim.wait(&op);
+        assert!(claim.is_done());
+        assert_eq!(claim.winner(), Some(3));
+        t.join().unwrap();
+    }
+}

@@ -5,7 +5,7 @@
 //!
 //! 1. **Poll.** Look at every arm (each channel locked on its own) and
 //!    collect those that would complete now. If any, pick one uniformly
-//!    with [`engine::random`] — a recorded decision in the deterministic
+//!    with `engine::random` — a recorded decision in the deterministic
 //!    engine; Go shuffles a `pollorder` instead — and try it. If a
 //!    concurrent operation took it first, poll again.
 //! 2. **Default / expired timeout.** Nothing ready: a `default` arm runs now;
