@@ -325,3 +325,39 @@ fn race_cell_reads_and_writes_through_closures() {
         assert_eq!(cell.with(|v| v.len()), 50);
     });
 }
+
+#[test]
+fn stress_rwlock_and_waitgroup_on_every_policy() {
+    for procs in [1, 2, 4] {
+        for policy in Policy::presets() {
+            let rt = Runtime::builder()
+                .procs(procs)
+                .policy(policy)
+                .build()
+                .unwrap();
+            rt.block_on(|| {
+                let l = Arc::new(RwLock::new((0u64, 0u64)));
+                let wg = Arc::new(WaitGroup::new());
+                wg.add(1000);
+                for i in 0..1000u64 {
+                    let (l, wg) = (l.clone(), wg.clone());
+                    go(move || {
+                        if i % 10 == 0 {
+                            let mut g = l.write();
+                            g.0 += 1;
+                            yield_now();
+                            g.1 += 1;
+                        } else {
+                            let g = l.read();
+                            yield_now();
+                            assert_eq!(g.0, g.1, "a reader saw a half-done write");
+                        }
+                        wg.done();
+                    });
+                }
+                wg.wait();
+                assert_eq!(*l.read(), (100, 100));
+            });
+        }
+    }
+}

@@ -122,6 +122,13 @@ impl<T> Chan<T> {
         self.lock().closed
     }
 
+    /// (blocked senders, blocked receivers) queued now, stale ones included.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.sendq.len(), st.recvq.len())
+    }
+
     /// One send step (Go's `chansend` up to blocking).
     pub(crate) fn send_step(&self, st: &mut State<T>, v: T, me: Me<'_>) -> SendStep<T> {
         if st.closed {

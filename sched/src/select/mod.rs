@@ -143,3 +143,33 @@ fn finish(
         w => w,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::chan;
+
+    #[test]
+    fn a_select_leaves_no_waiter_behind() {
+        let (a_tx, a_rx) = chan::<u32>(0);
+        let (b_tx, b_rx) = chan::<u32>(0);
+        for _ in 0..100 {
+            crate::select! {
+                recv(a_rx) -> _ => unreachable!(),
+                send(b_tx, 1) -> _ => unreachable!(),
+                default(std::time::Duration::from_micros(10)) => {}
+            }
+        }
+        assert_eq!(a_rx.chan.queued(), (0, 0), "timed-out waiters are removed");
+        assert_eq!(b_tx.chan.queued(), (0, 0));
+        // Won on one channel: the waiter on the other is removed too.
+        let t = std::thread::spawn(move || {
+            crate::select! {
+                recv(a_rx) -> v => v.unwrap(),
+                recv(b_rx) -> v => v.unwrap() + 100,
+            }
+        });
+        a_tx.send(7).unwrap();
+        assert_eq!(t.join().unwrap(), 7);
+        assert_eq!(b_tx.chan.queued(), (0, 0));
+    }
+}
