@@ -298,3 +298,28 @@ pub(crate) fn fast_random(n: usize) -> usize {
         v
     })
 }
+
+/// A way back into the caller's runtime, kept for later: a timer callback
+/// (which runs on any M, or on sysmon) starts goroutines through it.
+#[derive(Clone)]
+pub(crate) struct Spawner(Arc<Shared>);
+
+impl std::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spawner")
+    }
+}
+
+/// The caller's runtime, if it runs on one.
+pub(crate) fn spawner() -> Option<Spawner> {
+    current_m().map(|m| Spawner(m.shared.clone()))
+}
+
+impl Spawner {
+    /// Starts `f` as a detached goroutine from any thread (global queue).
+    pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
+        let (task, _detached) = make_task(&self.0, f, location);
+        self.0.global.push(task);
+        super::worker::wake_after_ready(&self.0);
+    }
+}
