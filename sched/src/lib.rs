@@ -16,7 +16,9 @@
 //!   sysmon, quantum preemption and blocking-call hand-off;
 //! - the **primitives** with Go semantics, written once against the engine
 //!   interface (in progress);
-//! - the **deterministic engine** (in progress).
+//! - the **deterministic engine** ([`det`]): the same programs on one OS
+//!   thread, every scheduling choice from a chooser, recorded and replayable,
+//!   with panic, deadlock, leak and data-race detection.
 //!
 //! Every scheduling decision comes from [`model::policy`]: the policy code
 //! exists once and serves both engines and the model checks.
@@ -35,6 +37,7 @@
 // many-goroutine integration tests and the stack benchmark; not a stable API.
 #[doc(hidden)]
 pub mod coro;
+pub mod det;
 mod engine;
 pub mod runtime;
 #[doc(hidden)]

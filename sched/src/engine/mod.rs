@@ -15,6 +15,10 @@
 //! - [`random`]`(n)`: a uniform index (`select!` arms), recorded as a decision
 //!   in the deterministic engine.
 //!
+//! Each verb first asks whether the caller is a goroutine of a deterministic
+//! run (`crate::det`, one `#[inline(never)]` thread-local read) and if so
+//! goes to that engine; otherwise to the production engine as before.
+//!
 //! Outside a runtime (a plain OS thread) the verbs still work: `park` parks
 //! the thread and timers run on a fallback timer thread, so channels can
 //! connect goroutines with ordinary threads.
@@ -25,49 +29,76 @@ pub(crate) mod timer;
 pub(crate) use op::{new_object, Op};
 pub(crate) use timer::TimerKey;
 
+use crate::det::context as det;
 use crate::runtime::{self as rt};
 use crate::time::Instant;
 use std::time::Duration;
 
-/// A goroutine (or OS thread) that can be woken.
+/// A goroutine (or OS thread) that can be woken: of the production engine
+/// (or a plain thread), or of a deterministic run.
 #[derive(Clone, Debug)]
-pub(crate) struct Handle(rt::Waiter);
+pub(crate) enum Handle {
+    Runtime(rt::Waiter),
+    Det(det::Waiter),
+}
 
 impl Handle {
     /// Makes the waiter runnable (or leaves it a token if it is not parked yet).
     pub(crate) fn unpark(&self) {
-        self.0.wake();
+        match self {
+            Handle::Runtime(w) => w.wake(),
+            Handle::Det(w) => w.wake(),
+        }
     }
 
     /// Whether two handles name the same waiter.
     #[allow(dead_code)] // first users: the channel and select primitives
     pub(crate) fn same(&self, other: &Handle) -> bool {
-        self.0.same(&other.0)
+        match (self, other) {
+            (Handle::Runtime(a), Handle::Runtime(b)) => a.same(b),
+            (Handle::Det(a), Handle::Det(b)) => a.same(b),
+            _ => false,
+        }
     }
 }
 
 /// The running goroutine (or thread) as a waiter.
 pub(crate) fn current() -> Handle {
-    Handle(rt::current_waiter())
+    if let Some(w) = det::current().and_then(|x| x.waiter()) {
+        return Handle::Det(w);
+    }
+    Handle::Runtime(rt::current_waiter())
 }
 
 /// Blocks the caller until its handle is unparked (may return spuriously).
 pub(crate) fn park(op: &Op) {
+    if let Some(x) = det::current() {
+        return x.park(op);
+    }
     rt::park_current(op.block_reason(), op.location);
 }
 
 /// A scheduling point before `op` takes effect.
-pub(crate) fn visible(_op: &Op) {
+pub(crate) fn visible(op: &Op) {
+    if let Some(x) = det::current() {
+        return x.visible(op);
+    }
     rt::preempt_point();
 }
 
 /// The engine's clock.
 pub(crate) fn now() -> Instant {
+    if let Some(x) = det::current() {
+        return x.now();
+    }
     Instant::real_now()
 }
 
 /// Runs `f` once at `deadline` (on a scheduler thread: `f` must not block).
 pub(crate) fn timer(deadline: Instant, f: Box<dyn FnOnce() + Send>) -> TimerKey {
+    if let Some(x) = det::current() {
+        return x.timer(deadline, f);
+    }
     timer::start(deadline, f)
 }
 
@@ -93,6 +124,9 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
 /// A uniform index in `0..n` (`n > 0`).
 #[allow(dead_code)] // first user: select!
 pub(crate) fn random(n: usize) -> usize {
+    if let Some(x) = det::current() {
+        return x.random(n);
+    }
     rt::fast_random(n)
 }
 

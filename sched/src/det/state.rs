@@ -1,0 +1,214 @@
+//! The state of one deterministic run, shared (on one OS thread) by the
+//! run loop and the goroutines' engine verbs: logical Ps with the model's
+//! [`RunQueues`], the goroutines, virtual time, the race detector, the trace.
+//!
+//! One `Exec` lives in an `Rc` behind a thread-local (`context.rs`); its
+//! `RefCell` is borrowed only between switches, never across a `resume` or
+//! a `suspend`, and never while a timer callback runs.
+
+use super::clock::Clock;
+use super::config::Config;
+use super::outcome::Failure;
+use super::race::Detector;
+use crate::coro::Coro;
+use crate::engine::Op;
+use crate::stack::StackCache;
+use model::event::{Access, Ordering};
+use model::queue::RunQueues;
+use model::trace::Trace;
+use model::{BlockReason, GId, ObjId, OpKind, PId, Rng, SchedPolicy};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::Location;
+
+/// An [`Op`] with its object renumbered for this run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpRec {
+    pub(crate) kind: OpKind,
+    pub(crate) object: ObjId,
+    #[allow(dead_code)] // kept for DPOR's dependence relation (verify)
+    pub(crate) access: Access,
+    pub(crate) ordering: Option<Ordering>,
+    pub(crate) reason: BlockReason,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// Where a goroutine is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GStatus {
+    /// In a run queue.
+    Runnable,
+    /// Holding P (stopped at a visible op, or executing).
+    Running(PId),
+    /// Parked until `unpark`.
+    Blocked,
+    Done,
+}
+
+/// One goroutine of the run.
+pub(crate) struct GRec {
+    /// Out while the goroutine executes (the loop holds it then).
+    pub(crate) coro: Option<Coro>,
+    pub(crate) status: GStatus,
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// An `unpark` that came before the `park` (consumed by the next park).
+    pub(crate) token: bool,
+    /// Its last visible op (trace entries, block reports).
+    pub(crate) op: Option<OpRec>,
+    /// The op whose effects apply when it is next resumed, and whether it
+    /// parked in it (then only the acquire applies).
+    pub(crate) effect: Option<(OpRec, bool)>,
+    /// Where its exit clock is released for joiners.
+    pub(crate) join_object: ObjId,
+    /// Its panic message, once it panicked.
+    pub(crate) panic: Option<String>,
+}
+
+/// What the executing goroutine asked for when it suspended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    None,
+    /// Stopped at a visible op; stays on its P.
+    Visible,
+    /// Parked: leaves its P.
+    Park,
+    /// Yielded: goes where the policy sends yields.
+    Yield,
+    /// Needs a recorded random index in `0..n`.
+    Rand(usize),
+}
+
+/// One logical P.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PSlot {
+    pub(crate) current: Option<GId>,
+    /// Visible ops in the current time slice.
+    pub(crate) slice: u32,
+}
+
+/// Everything a run knows.
+pub(crate) struct State {
+    pub(crate) cfg: Config,
+    pub(crate) queues: RunQueues,
+    pub(crate) ps: Vec<PSlot>,
+    pub(crate) gs: Vec<GRec>,
+    /// The policy's randomness (victim order), seeded by `Config::seed`.
+    pub(crate) rng: Rng,
+    pub(crate) clock: Clock,
+    /// Process-wide object ids → this run's dense ids, in order of first use.
+    objects: HashMap<u64, ObjId>,
+    next_object: u64,
+    pub(crate) step: u64,
+    pub(crate) race: Detector,
+    pub(crate) failure: Option<Failure>,
+    pub(crate) request: Request,
+    pub(crate) rand_answer: usize,
+    /// The goroutine executing on its stack right now.
+    pub(crate) running: Option<GId>,
+    /// The goroutine that suspended last (trace entries describe its op).
+    pub(crate) last: Option<GId>,
+    pub(crate) stacks: Option<StackCache>,
+    /// The run is over: verbs do nothing while unfinished goroutines unwind.
+    pub(crate) tearing_down: bool,
+    pub(crate) main_done: bool,
+    pub(crate) trace: Trace,
+}
+
+/// One run: its id (to recognise foreign handles) and its state.
+pub(crate) struct Exec {
+    pub(crate) id: u64,
+    pub(crate) st: RefCell<State>,
+}
+
+impl State {
+    pub(crate) fn new(cfg: &Config, stacks: StackCache) -> State {
+        let procs = cfg.procs as usize;
+        let trace = Trace::new(
+            &cfg.program,
+            cfg.policy.clone(),
+            cfg.procs,
+            cfg.seed,
+            &cfg.strategy,
+            cfg.scope,
+        );
+        State {
+            cfg: cfg.clone(),
+            queues: RunQueues::new(procs),
+            ps: vec![PSlot::default(); procs],
+            gs: Vec::new(),
+            rng: Rng::new(cfg.seed),
+            clock: Clock::default(),
+            objects: HashMap::new(),
+            next_object: 1,
+            step: 0,
+            race: Detector::default(),
+            failure: None,
+            request: Request::None,
+            rand_answer: 0,
+            running: None,
+            last: None,
+            stacks: Some(stacks),
+            tearing_down: false,
+            main_done: false,
+            trace,
+        }
+    }
+
+    pub(crate) fn policy(&self) -> &dyn SchedPolicy {
+        &self.cfg.policy
+    }
+
+    /// This run's id for a process-wide object id.
+    pub(crate) fn renumber(&mut self, global: ObjId) -> ObjId {
+        if let Some(&local) = self.objects.get(&global.0) {
+            return local;
+        }
+        let local = self.fresh_object();
+        self.objects.insert(global.0, local);
+        local
+    }
+
+    /// A new object id of this run (timers, join objects).
+    pub(crate) fn fresh_object(&mut self) -> ObjId {
+        let id = ObjId(self.next_object);
+        self.next_object += 1;
+        id
+    }
+
+    pub(crate) fn record(&mut self, op: &Op) -> OpRec {
+        OpRec {
+            kind: op.kind,
+            object: self.renumber(op.object),
+            access: op.access,
+            ordering: op.ordering,
+            reason: op.block_reason(),
+            location: op.location,
+        }
+    }
+
+    /// The P a readied goroutine goes to: the waker's, else the first idle
+    /// P (a timer fires on a P that is scheduling), else P0.
+    pub(crate) fn ready_p(&self) -> PId {
+        if let Some(GStatus::Running(p)) = self.running.map(|g| self.gs[g.index()].status) {
+            return p;
+        }
+        let idle = self.ps.iter().position(|p| p.current.is_none());
+        PId::from(idle.unwrap_or(0))
+    }
+
+    /// Makes `g` runnable if it is parked, else leaves it a token.
+    pub(crate) fn unpark(&mut self, g: GId) {
+        if self.tearing_down {
+            return;
+        }
+        match self.gs[g.index()].status {
+            GStatus::Blocked => {
+                self.gs[g.index()].status = GStatus::Runnable;
+                let p = self.ready_p();
+                self.queues.push_ready(p, g, false, &self.cfg.policy);
+            }
+            GStatus::Running(_) | GStatus::Runnable => self.gs[g.index()].token = true,
+            GStatus::Done => {}
+        }
+    }
+}
