@@ -9,11 +9,12 @@ use sched::det::probe::{ProbeAtomic, ProbeCell, ProbeLock};
 use sched::det::{self, Config, Failure, Outcome};
 use std::sync::{Arc, Mutex};
 
-fn random<T: Send + 'static>(
-    seed: u64,
-    main: impl FnOnce() -> T + Send + 'static,
-) -> Outcome<T> {
-    det::run(&Config::new().seed(seed), &mut RandomChooser::new(seed), main)
+fn random<T: Send + 'static>(seed: u64, main: impl FnOnce() -> T + Send + 'static) -> Outcome<T> {
+    det::run(
+        &Config::new().seed(seed),
+        &mut RandomChooser::new(seed),
+        main,
+    )
 }
 
 #[test]
@@ -38,14 +39,19 @@ fn a_panic_in_a_child_names_it_and_its_spawn_site() {
     assert_eq!(message, "boom in the child");
     assert_eq!(at.as_ref().unwrap().line, spawn_line);
     let text = out.result.unwrap_err().to_string();
-    assert!(text.contains("goroutine 1") && text.contains("boom in the child"), "{text}");
+    assert!(
+        text.contains("goroutine 1") && text.contains("boom in the child"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_failed_assertion_in_main_is_a_panic_of_goroutine_0() {
     let out = random(2, || assert_eq!(1 + 1, 3, "arithmetic"));
     match out.result {
-        Err(Failure::Panic { goroutine, message, .. }) => {
+        Err(Failure::Panic {
+            goroutine, message, ..
+        }) => {
             assert_eq!(goroutine, GId(0));
             assert!(message.contains("arithmetic"), "{message}");
         }
@@ -80,14 +86,26 @@ fn a_lock_order_deadlock_is_found_and_lists_every_goroutine() {
     let kinds: Vec<(GId, OpKind)> = gs.iter().map(|b| (b.id, b.op)).collect();
     assert_eq!(
         kinds,
-        [(GId(0), OpKind::Join), (GId(1), OpKind::Lock), (GId(2), OpKind::Lock)],
+        [
+            (GId(0), OpKind::Join),
+            (GId(1), OpKind::Lock),
+            (GId(2), OpKind::Lock)
+        ],
         "seed {seed}"
     );
-    assert_ne!(gs[1].blocked_at, gs[2].blocked_at, "each blocks at its own site");
+    assert_ne!(
+        gs[1].blocked_at, gs[2].blocked_at,
+        "each blocks at its own site"
+    );
     assert_ne!(gs[1].object, gs[2].object, "on each other's lock");
-    assert!(gs.iter().all(|b| b.spawned_at.file.ends_with("det_detect.rs")));
+    assert!(gs
+        .iter()
+        .all(|b| b.spawned_at.file.ends_with("det_detect.rs")));
     let text = Failure::Deadlock { goroutines: gs }.to_string();
-    assert!(text.contains("deadlock") && text.contains("goroutine 2"), "{text}");
+    assert!(
+        text.contains("deadlock") && text.contains("goroutine 2"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -117,7 +135,10 @@ fn two_goroutines_joining_each_other_deadlock() {
         match random(seed, program).result {
             Err(Failure::Deadlock { goroutines }) => {
                 let ops: Vec<_> = goroutines.iter().map(|b| (b.id.0, b.op)).collect();
-                assert_eq!(ops, [(0, OpKind::Lock), (1, OpKind::Join), (2, OpKind::Join)]);
+                assert_eq!(
+                    ops,
+                    [(0, OpKind::Lock), (1, OpKind::Join), (2, OpKind::Join)]
+                );
             }
             other => panic!("seed {seed}: expected a deadlock, got {other:?}"),
         }
@@ -217,11 +238,23 @@ fn a_relaxed_flag_does_not_order() {
     for seed in 0..100 {
         let out = random(seed, flag_handoff(Ordering::Relaxed, Ordering::Relaxed));
         match out.result {
-            Err(Failure::Race { first, second, object }) => {
+            Err(Failure::Race {
+                first,
+                second,
+                object,
+            }) => {
                 assert!(first.write && !second.write, "write then read");
                 assert_eq!((first.g, second.g), (GId(1), GId(0)));
-                let text = Failure::Race { first, second, object }.to_string();
-                assert!(text.contains("data race") && text.contains("det_detect.rs"), "{text}");
+                let text = Failure::Race {
+                    first,
+                    second,
+                    object,
+                }
+                .to_string();
+                assert!(
+                    text.contains("data race") && text.contains("det_detect.rs"),
+                    "{text}"
+                );
             }
             other => panic!("seed {seed}: expected a race, got {other:?}"),
         }
@@ -290,7 +323,10 @@ fn a_wake_from_an_os_thread_is_uncontrolled() {
     });
     match out.result {
         Err(Failure::Uncontrolled { what }) => {
-            assert!(what.contains("goroutine 1") && what.contains("OS thread"), "{what}")
+            assert!(
+                what.contains("goroutine 1") && what.contains("OS thread"),
+                "{what}"
+            )
         }
         other => panic!("expected uncontrolled, got {other:?}"),
     }

@@ -72,7 +72,11 @@ fn different_seeds_explore_different_schedules() {
     for scope in [Scope::PolicyFaithful, Scope::AnyInterleaving] {
         let traces: std::collections::HashSet<String> =
             (0..40).map(|s| json(&Policy::go(), scope, s)).collect();
-        assert!(traces.len() > 5, "{scope:?}: only {} distinct traces", traces.len());
+        assert!(
+            traces.len() > 5,
+            "{scope:?}: only {} distinct traces",
+            traces.len()
+        );
     }
 }
 
@@ -95,8 +99,14 @@ fn one_proc_policy_faithful_leaves_only_the_timer_to_choose() {
 
 #[test]
 fn config_errors_name_the_field() {
-    assert_eq!(Config::new().procs(0).validate().unwrap_err().field, "procs");
-    assert_eq!(Config::new().step_limit(0).validate().unwrap_err().field, "step_limit");
+    assert_eq!(
+        Config::new().procs(0).validate().unwrap_err().field,
+        "procs"
+    );
+    assert_eq!(
+        Config::new().step_limit(0).validate().unwrap_err().field,
+        "step_limit"
+    );
     assert_eq!(
         Config::new().quantum_steps(0).validate().unwrap_err().field,
         "quantum_steps"

@@ -60,7 +60,10 @@ fn replay_reproduces_a_failure_100_of_100() {
             Err(Failure::Panic { message, .. }) => assert!(message.contains("lost update")),
             other => panic!("replay {run}: expected the panic, got {other:?}"),
         }
-        assert_eq!(out.trace.entries, trace.entries, "replay {run}: other decisions");
+        assert_eq!(
+            out.trace.entries, trace.entries,
+            "replay {run}: other decisions"
+        );
         assert_eq!(out.trace.outcome, trace.outcome, "replay {run}");
     }
 }
@@ -84,7 +87,10 @@ fn a_changed_program_diverges_at_a_named_step() {
             expected,
             found,
         }) => {
-            assert!(step <= trace.entries.last().unwrap().step + 1, "step {step}");
+            assert!(
+                step <= trace.entries.last().unwrap().step + 1,
+                "step {step}"
+            );
             assert_ne!(expected, found);
             let text = Failure::Divergence {
                 step,
@@ -92,7 +98,10 @@ fn a_changed_program_diverges_at_a_named_step() {
                 found,
             }
             .to_string();
-            assert!(text.contains(&format!("divergence at step {step}")), "{text}");
+            assert!(
+                text.contains(&format!("divergence at step {step}")),
+                "{text}"
+            );
         }
         other => panic!("expected a divergence, got {other:?}"),
     }

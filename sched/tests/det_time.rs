@@ -18,24 +18,34 @@ fn an_hour_of_sleep_is_instant_and_moves_the_clock_by_an_hour() {
         Instant::now() - t0
     });
     assert_eq!(out.result.unwrap(), Duration::from_secs(3600));
-    assert!(wall.elapsed() < Duration::from_secs(1), "{:?}", wall.elapsed());
+    assert!(
+        wall.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        wall.elapsed()
+    );
 }
 
 #[test]
 fn sleeps_wake_in_deadline_order_on_the_virtual_clock() {
     for seed in 0..50 {
-        let out = det::run(&Config::new().seed(seed), &mut RandomChooser::new(seed), || {
-            let hs: Vec<_> = [30u64, 10, 20]
-                .into_iter()
-                .map(|s| {
-                    sched::go(move || {
-                        sched::time::sleep(Duration::from_secs(s));
-                        Instant::now().as_nanos() / 1_000_000_000
+        let out = det::run(
+            &Config::new().seed(seed),
+            &mut RandomChooser::new(seed),
+            || {
+                let hs: Vec<_> = [30u64, 10, 20]
+                    .into_iter()
+                    .map(|s| {
+                        sched::go(move || {
+                            sched::time::sleep(Duration::from_secs(s));
+                            Instant::now().as_nanos() / 1_000_000_000
+                        })
                     })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
-        });
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().unwrap())
+                    .collect::<Vec<_>>()
+            },
+        );
         let woke = out.result.unwrap();
         // Each wakes at its deadline, or later when another timer fired
         // first and moved the clock (a timer may fire early, never late
@@ -60,7 +70,11 @@ fn timer_race() {
 fn a_timer_firing_early_is_reachable() {
     let outcomes: Vec<bool> = (0..300)
         .map(|seed| {
-            let out = det::run(&Config::new().seed(seed), &mut RandomChooser::new(seed), timer_race);
+            let out = det::run(
+                &Config::new().seed(seed),
+                &mut RandomChooser::new(seed),
+                timer_race,
+            );
             match out.result {
                 Ok(()) => true,
                 Err(Failure::Panic { message, .. }) => {
@@ -71,6 +85,12 @@ fn a_timer_firing_early_is_reachable() {
             }
         })
         .collect();
-    assert!(outcomes.contains(&false), "no schedule fired the timer early");
-    assert!(outcomes.contains(&true), "every schedule fired the timer early");
+    assert!(
+        outcomes.contains(&false),
+        "no schedule fired the timer early"
+    );
+    assert!(
+        outcomes.contains(&true),
+        "every schedule fired the timer early"
+    );
 }

@@ -59,8 +59,8 @@ pub(crate) enum Opt {
 
 /// The options at this point, in a fixed order: per P, then queued Gs
 /// (any-interleaving), then the earliest timer.
-pub(crate) fn options(st: &mut State) -> Vec<Opt> {
-    let mut out = Vec::new();
+pub(crate) fn options(st: &mut State, out: &mut Vec<Opt>) {
+    out.clear();
     let queued = !st.queues.is_empty();
     for (i, slot) in st.ps.iter().enumerate() {
         let p = PId::from(i);
@@ -86,7 +86,6 @@ pub(crate) fn options(st: &mut State) -> Vec<Opt> {
             out.push(Opt::Timer(i));
         }
     }
-    out
 }
 
 /// Whether P's schedule loop would find a G (Go's `findRunnable`: its own
@@ -153,14 +152,14 @@ pub(crate) fn decide(
     st: &mut State,
     chooser: &mut dyn Chooser,
     kind: ChoiceKind,
-    mut decisions: Vec<Decision>,
+    decisions: &[Decision],
 ) -> Result<usize, Failure> {
     let n = decisions.len();
     debug_assert!(n >= 2, "forced points are not asked");
     let i = chooser.choose(&ChoicePoint {
         step: st.step,
         kind,
-        options: &decisions,
+        options: decisions,
     });
     assert!(i < n, "sched::det: the chooser picked option {i} of {n}");
     let (p, g, op, object, location) = match st.last {
@@ -191,7 +190,7 @@ pub(crate) fn decide(
         kind,
         chosen: i as u32,
         of: n as u32,
-        decision: decisions.swap_remove(i),
+        decision: decisions[i].clone(),
     };
     if let Err(m) = chooser.check(&entry) {
         return Err(Failure::Divergence {
@@ -200,6 +199,6 @@ pub(crate) fn decide(
             found: m.found,
         });
     }
-    st.trace.entries.push(entry);
+    st.entries.push(entry);
     Ok(i)
 }

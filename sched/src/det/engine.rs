@@ -73,6 +73,8 @@ where
     let mut lp = Loop {
         exec: &exec,
         chooser,
+        opts: Vec::new(),
+        decisions: Vec::new(),
     };
     lp.run();
     let (failure, trace, steps) = lp.finish();
@@ -93,6 +95,9 @@ where
 struct Loop<'a> {
     exec: &'a Rc<Exec>,
     chooser: &'a mut dyn Chooser,
+    /// Reused buffers: the options of the current point, their decisions.
+    opts: Vec<Opt>,
+    decisions: Vec<Decision>,
 }
 
 impl<'a> Loop<'a> {
@@ -117,8 +122,8 @@ impl<'a> Loop<'a> {
                     return self.fail(Failure::StepLimit { steps });
                 }
             }
-            let opts = choose::options(&mut self.st());
-            if opts.is_empty() {
+            choose::options(&mut self.st(), &mut self.opts);
+            if self.opts.is_empty() {
                 if !self.jump() {
                     let goroutines = detect::blocked(&self.st());
                     let f = detect::foreign_failure(self.exec.id)
@@ -130,32 +135,31 @@ impl<'a> Loop<'a> {
                     Scope::PolicyFaithful => ChoiceKind::Transition,
                     Scope::AnyInterleaving => ChoiceKind::RunG,
                 };
-                let Some(i) = self.pick(kind, &opts) else {
+                let Some(i) = self.pick(kind) else {
                     return;
                 };
-                self.apply(opts[i]);
+                self.apply(self.opts[i]);
             }
             self.st().step += 1;
         }
     }
 
     /// Index of the option to take: forced, or asked (`None`: divergence).
-    fn pick(&mut self, kind: ChoiceKind, opts: &[Opt]) -> Option<usize> {
-        if opts.len() == 1 {
+    fn pick(&mut self, kind: ChoiceKind) -> Option<usize> {
+        if self.opts.len() == 1 {
             return Some(0);
         }
         let mut st = self.st();
-        let decisions = opts.iter().map(|&o| choose::decision(&st, o)).collect();
-        self.decide(&mut st, kind, decisions)
+        self.decisions.clear();
+        let opts = &self.opts;
+        self.decisions
+            .extend(opts.iter().map(|&o| choose::decision(&st, o)));
+        self.decide(&mut st, kind)
     }
 
-    fn decide(
-        &mut self,
-        st: &mut State,
-        kind: ChoiceKind,
-        decisions: Vec<Decision>,
-    ) -> Option<usize> {
-        match choose::decide(st, self.chooser, kind, decisions) {
+    /// Asks the chooser about `self.decisions`; a divergence stops the run.
+    fn decide(&mut self, st: &mut State, kind: ChoiceKind) -> Option<usize> {
+        match choose::decide(st, self.chooser, kind, &self.decisions) {
             Ok(i) => Some(i),
             Err(f) => {
                 st.failure.get_or_insert(f);
@@ -173,11 +177,10 @@ impl<'a> Loop<'a> {
             1 => due[0],
             _ => {
                 let mut st = self.st();
-                let decisions = due
-                    .iter()
-                    .map(|&i| choose::decision(&st, Opt::Timer(i)))
-                    .collect();
-                match self.decide(&mut st, ChoiceKind::Timer, decisions) {
+                self.decisions.clear();
+                self.decisions
+                    .extend(due.iter().map(|&i| choose::decision(&st, Opt::Timer(i))));
+                match self.decide(&mut st, ChoiceKind::Timer) {
                     Some(k) => due[k],
                     None => return true,
                 }
@@ -261,14 +264,13 @@ impl<'a> Loop<'a> {
                             s.queues.push_yielded(p, g, &s.cfg.policy);
                         }
                         Request::Rand(n) => {
-                            let decisions = (0..n)
-                                .map(|arm| Decision::SelectArm {
-                                    g,
-                                    arm: arm as u32,
-                                    of: n as u32,
-                                })
-                                .collect();
-                            match self.decide(&mut st, ChoiceKind::SelectArm, decisions) {
+                            self.decisions.clear();
+                            self.decisions.extend((0..n).map(|arm| Decision::SelectArm {
+                                g,
+                                arm: arm as u32,
+                                of: n as u32,
+                            }));
+                            match self.decide(&mut st, ChoiceKind::SelectArm) {
                                 Some(i) => {
                                     st.rand_answer = i;
                                     continue;
@@ -369,14 +371,11 @@ impl<'a> Loop<'a> {
         stacks.into_iter().for_each(|s| cache.put(s));
         goroutine::return_cache(cache);
         let failure = st.failure.clone();
-        st.trace.outcome = Some(match &failure {
+        let mut trace = st.take_trace();
+        trace.outcome = Some(match &failure {
             None => "ok".to_owned(),
             Some(f) => format!("{}: {f}", f.kind()),
         });
-        let trace = std::mem::replace(
-            &mut st.trace,
-            model::trace::Trace::new("", model::Policy::go(), 1, 0, "", Scope::AnyInterleaving),
-        );
         (failure, trace, st.step)
     }
 }

@@ -88,7 +88,10 @@ impl Exec {
             .expect("the run holds its stack cache")
             .get()
             .unwrap_or_else(|e| {
-                panic!("sched::det: no stack for goroutine {} spawned at {location}: {e}", g.0)
+                panic!(
+                    "sched::det: no stack for goroutine {} spawned at {location}: {e}",
+                    g.0
+                )
             });
         let coro = Coro::with_label(stack, GoroutineLabel::new(u64::from(g.0), location), body);
         let join_object = st.renumber(object);

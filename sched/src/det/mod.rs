@@ -67,10 +67,18 @@ where
 {
     let h = &trace.header;
     assert!(
-        (h.procs, &h.policy, h.scope, h.seed) == (config.procs, &config.policy, config.scope, config.seed),
+        (h.procs, &h.policy, h.scope, h.seed)
+            == (config.procs, &config.policy, config.scope, config.seed),
         "sched::det::replay: the config differs from the trace header \
          (trace: {} procs, policy {}, {:?}, seed {}; config: {} procs, policy {}, {:?}, seed {})",
-        h.procs, h.policy.name, h.scope, h.seed, config.procs, config.policy.name, config.scope, config.seed
+        h.procs,
+        h.policy.name,
+        h.scope,
+        h.seed,
+        config.procs,
+        config.policy.name,
+        config.scope,
+        config.seed
     );
     let config = config.clone().strategy("replay");
     run(&config, &mut ReplayChooser::new(trace), main)

@@ -49,7 +49,12 @@ impl<T> ProbeCell<T> {
     /// Writes through `f` (a `CellWrite` op).
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let op = Op::new(OpKind::CellWrite, self.id, Access::Write, Location::caller());
+        let op = Op::new(
+            OpKind::CellWrite,
+            self.id,
+            Access::Write,
+            Location::caller(),
+        );
         engine::visible(&op);
         f(&mut self.value.lock().unwrap_or_else(|e| e.into_inner()))
     }

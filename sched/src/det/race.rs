@@ -104,7 +104,7 @@ impl Race {
 pub(crate) struct Detector {
     gs: Vec<VClock>,
     objs: Vec<VClock>,
-    cells: HashMap<ObjId, CellState>,
+    cells: HashMap<ObjId, CellState, super::state::FastHash>,
 }
 
 /// Whether an op of `kind` with `ordering` acquires and/or releases.
@@ -154,14 +154,6 @@ impl Detector {
         }
     }
 
-    fn obj(&mut self, o: ObjId) -> &mut VClock {
-        let i = o.0 as usize;
-        if self.objs.len() <= i {
-            self.objs.resize(i + 1, VClock::default());
-        }
-        &mut self.objs[i]
-    }
-
     fn acquire(&mut self, g: GId, o: ObjId) {
         let i = o.0 as usize;
         if let Some(c) = self.objs.get(i) {
@@ -170,9 +162,13 @@ impl Detector {
     }
 
     fn release(&mut self, g: GId, o: ObjId) {
-        let c = self.gs[g.index()].clone();
-        self.obj(o).join(&c);
-        self.gs[g.index()].tick(g);
+        let i = o.0 as usize;
+        if self.objs.len() <= i {
+            self.objs.resize(i + 1, VClock::default());
+        }
+        let mine = &mut self.gs[g.index()];
+        self.objs[i].join(mine);
+        mine.tick(g);
     }
 
     /// Exit edge: `g`'s last clock goes into its join object.
@@ -240,7 +236,10 @@ mod tests {
 
     #[test]
     fn relaxed_orders_nothing_and_release_acquire_does() {
-        assert_eq!(edges(OpKind::Store, Some(Ordering::Relaxed)), (false, false));
+        assert_eq!(
+            edges(OpKind::Store, Some(Ordering::Relaxed)),
+            (false, false)
+        );
         assert_eq!(edges(OpKind::Load, Some(Ordering::Relaxed)), (false, false));
         assert_eq!(edges(OpKind::Store, Some(Ordering::Release)), (false, true));
         assert_eq!(edges(OpKind::Load, Some(Ordering::Acquire)), (true, false));

@@ -15,11 +15,30 @@ use crate::engine::Op;
 use crate::stack::StackCache;
 use model::event::{Access, Ordering};
 use model::queue::RunQueues;
-use model::trace::Trace;
+use model::trace::{Trace, TraceEntry};
 use model::{BlockReason, GId, ObjId, OpKind, PId, Rng, SchedPolicy};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::Location;
+
+/// A fast hasher for small integer keys (object ids): the multiply-rotate
+/// step of rustc's `FxHasher`; SipHash's flood resistance buys nothing here.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
 
 /// An [`Op`] with its object renumbered for this run.
 #[derive(Clone, Copy, Debug)]
@@ -96,7 +115,7 @@ pub(crate) struct State {
     pub(crate) rng: Rng,
     pub(crate) clock: Clock,
     /// Process-wide object ids → this run's dense ids, in order of first use.
-    objects: HashMap<u64, ObjId>,
+    objects: HashMap<u64, ObjId, FastHash>,
     next_object: u64,
     pub(crate) step: u64,
     pub(crate) race: Detector,
@@ -111,7 +130,8 @@ pub(crate) struct State {
     /// The run is over: verbs do nothing while unfinished goroutines unwind.
     pub(crate) tearing_down: bool,
     pub(crate) main_done: bool,
-    pub(crate) trace: Trace,
+    /// Entries of the trace (the header is written when the run ends).
+    pub(crate) entries: Vec<TraceEntry>,
 }
 
 /// One run: its id (to recognise foreign handles) and its state.
@@ -123,22 +143,14 @@ pub(crate) struct Exec {
 impl State {
     pub(crate) fn new(cfg: &Config, stacks: StackCache) -> State {
         let procs = cfg.procs as usize;
-        let trace = Trace::new(
-            &cfg.program,
-            cfg.policy.clone(),
-            cfg.procs,
-            cfg.seed,
-            &cfg.strategy,
-            cfg.scope,
-        );
         State {
             cfg: cfg.clone(),
             queues: RunQueues::new(procs),
             ps: vec![PSlot::default(); procs],
-            gs: Vec::new(),
+            gs: Vec::with_capacity(8),
             rng: Rng::new(cfg.seed),
             clock: Clock::default(),
-            objects: HashMap::new(),
+            objects: HashMap::default(),
             next_object: 1,
             step: 0,
             race: Detector::default(),
@@ -150,8 +162,23 @@ impl State {
             stacks: Some(stacks),
             tearing_down: false,
             main_done: false,
-            trace,
+            entries: Vec::new(),
         }
+    }
+
+    /// The trace of the run so far, with its header.
+    pub(crate) fn take_trace(&mut self) -> Trace {
+        let c = &self.cfg;
+        let mut t = Trace::new(
+            &c.program,
+            c.policy.clone(),
+            c.procs,
+            c.seed,
+            &c.strategy,
+            c.scope,
+        );
+        t.entries = std::mem::take(&mut self.entries);
+        t
     }
 
     pub(crate) fn policy(&self) -> &dyn SchedPolicy {

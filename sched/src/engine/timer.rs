@@ -92,7 +92,12 @@ impl TimerKey {
         {
             return false;
         }
-        let f = self.state.f.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let f = self
+            .state
+            .f
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         f.is_some_and(|f| {
             f();
             true
