@@ -135,3 +135,25 @@ fn pct_finds_the_lost_update() {
     });
     assert!(found, "PCT(d=2) found no lost update in 200 runs");
 }
+
+#[test]
+fn select_arms_are_recorded_choices_and_replay() {
+    let prog = || (0..4).map(|_| det::probe::select_arm(3)).collect::<Vec<_>>();
+    let mut seen = std::collections::HashSet::new();
+    for seed in 0..30 {
+        let first = det::run(&config(), &mut RandomChooser::new(seed), prog);
+        let arms = first.result.unwrap();
+        seen.extend(arms.iter().copied());
+        let recorded: Vec<u32> = first
+            .trace
+            .entries
+            .iter()
+            .filter(|e| e.kind == model::ChoiceKind::SelectArm)
+            .map(|e| e.chosen)
+            .collect();
+        assert_eq!(recorded, arms.iter().map(|&a| a as u32).collect::<Vec<_>>());
+        let again = det::run(&config(), &mut ReplayChooser::new(&first.trace), prog);
+        assert_eq!(again.result.unwrap(), arms, "seed {seed}");
+    }
+    assert_eq!(seen.len(), 3, "every arm is reachable");
+}

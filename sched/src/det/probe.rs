@@ -173,3 +173,18 @@ impl Drop for ProbeGuard<'_> {
         self.lock.unlock(self.location);
     }
 }
+
+/// A `select!`-style arm choice among `n` ready arms: a visible `Select`
+/// op, then `engine::random(n)` — a recorded `SelectArm` choice in a
+/// deterministic run.
+#[track_caller]
+pub fn select_arm(n: usize) -> usize {
+    let op = Op::new(
+        OpKind::Select,
+        engine::new_object(),
+        Access::ReadWrite,
+        Location::caller(),
+    );
+    engine::visible(&op);
+    engine::random(n)
+}
