@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// Two goroutines increment a counter with a load then a store (a lost
 /// update in some schedules); main asserts both increments landed.
-fn lost_update(extra_yield: bool) -> impl FnOnce() + Send + 'static {
+fn lost_update(extra_yield: bool) -> impl FnOnce() + Send + Clone + 'static {
     move || {
         let n = Arc::new(ProbeAtomic::new(0));
         let hs: Vec<_> = (0..2)
@@ -138,7 +138,11 @@ fn pct_finds_the_lost_update() {
 
 #[test]
 fn select_arms_are_recorded_choices_and_replay() {
-    let prog = || (0..4).map(|_| det::probe::select_arm(3)).collect::<Vec<_>>();
+    let prog = || {
+        (0..4)
+            .map(|_| det::probe::select_arm(3))
+            .collect::<Vec<_>>()
+    };
     let mut seen = std::collections::HashSet::new();
     for seed in 0..30 {
         let first = det::run(&config(), &mut RandomChooser::new(seed), prog);
@@ -156,4 +160,31 @@ fn select_arms_are_recorded_choices_and_replay() {
         assert_eq!(again.result.unwrap(), arms, "seed {seed}");
     }
     assert_eq!(seen.len(), 3, "every arm is reachable");
+}
+
+#[test]
+fn run_twice_reports_nondeterminism_the_engine_does_not_control() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    // Branches on process-global state that changes between runs.
+    let prog = || {
+        let h = sched::go(|| {});
+        if RUNS.fetch_add(1, Relaxed) % 2 == 1 {
+            sched::yield_now();
+        }
+        h.join().unwrap();
+    };
+    let out = det::run_twice(&config(), &mut RandomChooser::new(1), prog);
+    match out.result {
+        Err(Failure::Uncontrolled { what }) => {
+            assert!(
+                what.contains("diverged") || what.contains("differently"),
+                "{what}"
+            )
+        }
+        other => panic!("expected uncontrolled, got {other:?}"),
+    }
+    // A deterministic program passes the same check.
+    let out = det::run_twice(&config(), &mut RandomChooser::new(1), lost_update(false));
+    assert!(!matches!(out.result, Err(Failure::Uncontrolled { .. })));
 }

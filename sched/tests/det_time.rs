@@ -99,22 +99,29 @@ fn a_timer_firing_early_is_reachable() {
 fn which_of_two_simultaneous_timers_fires_first_is_a_choice() {
     let mut orders = std::collections::HashSet::new();
     for seed in 0..60 {
-        let out = det::run(&Config::new().seed(seed), &mut RandomChooser::new(seed), || {
-            let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let hs: Vec<_> = (0..2)
-                .map(|i| {
-                    let log = log.clone();
-                    sched::go(move || {
-                        sched::time::sleep(Duration::from_secs(10));
-                        log.lock().unwrap().push(i);
+        let out = det::run(
+            &Config::new().seed(seed),
+            &mut RandomChooser::new(seed),
+            || {
+                let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+                let hs: Vec<_> = (0..2)
+                    .map(|i| {
+                        let log = log.clone();
+                        sched::go(move || {
+                            sched::time::sleep(Duration::from_secs(10));
+                            log.lock().unwrap().push(i);
+                        })
                     })
-                })
-                .collect();
-            hs.into_iter().for_each(|h| h.join().unwrap());
-            let v = log.lock().unwrap().clone();
-            v
-        });
+                    .collect();
+                hs.into_iter().for_each(|h| h.join().unwrap());
+                let v = log.lock().unwrap().clone();
+                v
+            },
+        );
         orders.insert(out.result.unwrap());
     }
-    assert!(orders.contains(&vec![0, 1]) && orders.contains(&vec![1, 0]), "{orders:?}");
+    assert!(
+        orders.contains(&vec![0, 1]) && orders.contains(&vec![1, 0]),
+        "{orders:?}"
+    );
 }

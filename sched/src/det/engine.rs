@@ -48,6 +48,56 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    run_at(config, chooser, main, Location::caller())
+}
+
+/// [`run`], then a replay of the run's own trace (shuttle's check for
+/// uncontrolled nondeterminism): if the replay does not retrace the run
+/// step for step, or ends differently, the program depends on something
+/// the engine does not control (real time, OS threads, process-global
+/// state, hash order) and the outcome is `Failure::Uncontrolled`.
+#[track_caller]
+pub fn run_twice<T, F>(config: &Config, chooser: &mut dyn Chooser, main: F) -> Outcome<T>
+where
+    F: FnOnce() -> T + Send + Clone + 'static,
+    T: Send + 'static,
+{
+    let at = Location::caller();
+    let mut first = run_at(config, chooser, main.clone(), at);
+    let mut replay = super::ReplayChooser::new(&first.trace);
+    let second = run_at(config, &mut replay, main, at);
+    let what = match &second.result {
+        Err(Failure::Divergence {
+            step,
+            expected,
+            found,
+        }) => Some(format!(
+            "replaying the run's own trace diverged at step {step}: expected {expected}, found {found}"
+        )),
+        _ if second.trace.outcome != first.trace.outcome || second.steps != first.steps => {
+            Some(format!(
+                "the same schedule ended differently: first {:?} after {} steps, then {:?} after {}",
+                first.trace.outcome, first.steps, second.trace.outcome, second.steps
+            ))
+        }
+        _ => None,
+    };
+    if let Some(what) = what {
+        first.result = Err(Failure::Uncontrolled { what });
+    }
+    first
+}
+
+fn run_at<T, F>(
+    config: &Config,
+    chooser: &mut dyn Chooser,
+    main: F,
+    at: &'static Location<'static>,
+) -> Outcome<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
     if let Err(e) = config.validate() {
         panic!("sched::det::run: {e}");
     }
@@ -69,7 +119,7 @@ where
         Ok(v) => *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(v),
         Err(payload) => detect::note_panic(payload.as_ref()),
     });
-    exec.add_goroutine(body, Location::caller(), engine::new_object());
+    exec.add_goroutine(body, at, engine::new_object());
     let mut lp = Loop {
         exec: &exec,
         chooser,

@@ -47,7 +47,7 @@ mod replay;
 mod state;
 
 pub use config::{Config, ConfigError, DEFAULT_QUANTUM_STEPS, DEFAULT_STEP_LIMIT, MAX_PROCS};
-pub use engine::run;
+pub use engine::{run, run_twice};
 pub use model::chooser::{Chooser, RandomChooser, RoundRobinChooser};
 pub use model::trace::{Scope, Trace};
 pub use outcome::{Access, BlockedG, Failure, Outcome};
