@@ -67,9 +67,10 @@ impl Chooser for ReplayChooser {
     }
 }
 
-/// The goroutine and P of an entry, which its `Display` leaves out.
+/// The goroutine (and its P) whose op an entry describes, which the
+/// entry's `Display` leaves out (it shows the decision taken).
 fn context(e: &TraceEntry) -> String {
     let g = e.g.map_or("-".to_owned(), |g| g.0.to_string());
     let p = e.p.map_or("-".to_owned(), |p| p.0.to_string());
-    format!(" (goroutine {g} on P {p})")
+    format!(" [the point reached by goroutine {g}, on P {p}]")
 }

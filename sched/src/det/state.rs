@@ -185,8 +185,12 @@ impl State {
         &self.cfg.policy
     }
 
-    /// This run's id for a process-wide object id.
+    /// This run's id for a process-wide object id (`ObjId(0)`, "no
+    /// object", stays 0).
     pub(crate) fn renumber(&mut self, global: ObjId) -> ObjId {
+        if global.0 == 0 {
+            return global;
+        }
         if let Some(&local) = self.objects.get(&global.0) {
             return local;
         }
