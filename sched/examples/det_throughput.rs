@@ -38,6 +38,14 @@ fn program() -> u64 {
     counter.with(|c| *c) + f
 }
 
+/// This thread's CPU time in seconds (`/proc/thread-self/schedstat`), so the
+/// rate can be stated per CPU-second on a shared, loaded machine.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let runs: u64 = args.next().map_or(200_000, |s| s.parse().expect("runs"));
@@ -51,6 +59,7 @@ fn main() {
         det::run(&cfg, &mut RandomChooser::new(seed), program);
     }
     let start = Instant::now();
+    let cpu0 = cpu_seconds();
     let mut steps = 0;
     let mut choices = 0;
     for seed in 0..runs {
@@ -60,6 +69,13 @@ fn main() {
         choices += out.trace.entries.len() as u64;
     }
     let secs = start.elapsed().as_secs_f64();
+    if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
+        println!(
+            "{:.0} executions per CPU-second ({:.2} CPU-s of {secs:.2} s wall)",
+            runs as f64 / (b - a),
+            b - a
+        );
+    }
     println!(
         "{runs} executions ({scope:?}) in {secs:.2} s: {:.0} executions/s, {:.1} steps and {:.1} recorded choices per execution",
         runs as f64 / secs,

@@ -38,20 +38,36 @@ use model::event::{Location, Ordering};
 use model::{GId, ObjId, OpKind};
 use std::collections::HashMap;
 
+/// Goroutines whose clock entries live inline (no allocation per clock in
+/// small programs); later ones spill to a vector.
+const INLINE: usize = 8;
+
 /// A vector clock indexed by goroutine.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct VClock(Vec<u32>);
+pub(crate) struct VClock {
+    inline: [u32; INLINE],
+    spill: Vec<u32>,
+}
 
 impl VClock {
     fn get(&self, g: GId) -> u32 {
-        self.0.get(g.index()).copied().unwrap_or(0)
+        match g.index() {
+            i if i < INLINE => self.inline[i],
+            i => self.spill.get(i - INLINE).copied().unwrap_or(0),
+        }
     }
 
     fn set(&mut self, g: GId, t: u32) {
-        if self.0.len() <= g.index() {
-            self.0.resize(g.index() + 1, 0);
+        match g.index() {
+            i if i < INLINE => self.inline[i] = t,
+            i => {
+                let j = i - INLINE;
+                if self.spill.len() <= j {
+                    self.spill.resize(j + 1, 0);
+                }
+                self.spill[j] = t;
+            }
         }
-        self.0[g.index()] = t;
     }
 
     fn tick(&mut self, g: GId) {
@@ -60,10 +76,13 @@ impl VClock {
     }
 
     fn join(&mut self, other: &VClock) {
-        if self.0.len() < other.0.len() {
-            self.0.resize(other.0.len(), 0);
+        for (a, b) in self.inline.iter_mut().zip(&other.inline) {
+            *a = (*a).max(*b);
         }
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
+        if self.spill.len() < other.spill.len() {
+            self.spill.resize(other.spill.len(), 0);
+        }
+        for (a, b) in self.spill.iter_mut().zip(&other.spill) {
             *a = (*a).max(*b);
         }
     }
@@ -256,5 +275,12 @@ mod tests {
         b.set(GId(0), 1);
         a.join(&b);
         assert_eq!((a.get(GId(0)), a.get(GId(1))), (3, 2));
+        // Past the inline entries.
+        let mut c = VClock::default();
+        c.set(GId(20), 7);
+        a.join(&c);
+        assert_eq!((a.get(GId(20)), a.get(GId(19)), a.get(GId(0))), (7, 0, 3));
+        c.tick(GId(20));
+        assert_eq!(c.get(GId(20)), 8);
     }
 }

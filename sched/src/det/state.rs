@@ -162,7 +162,7 @@ impl State {
             stacks: Some(stacks),
             tearing_down: false,
             main_done: false,
-            entries: Vec::new(),
+            entries: Vec::with_capacity(32),
         }
     }
 
