@@ -114,3 +114,33 @@ fn config_errors_name_the_field() {
     let e = Config::new().procs(1000).validate().unwrap_err();
     assert!(e.to_string().contains("`procs` = 1000"), "{e}");
 }
+
+#[test]
+fn policy_faithful_preempts_only_after_the_quantum() {
+    let spin = || {
+        let h = sched::go(|| (0..20).for_each(|_| sched::preempt_point()));
+        (0..20).for_each(|_| sched::preempt_point());
+        h.join().unwrap();
+    };
+    let mut preempted = false;
+    for seed in 0..20 {
+        let cfg = Config::new()
+            .procs(1)
+            .scope(Scope::PolicyFaithful)
+            .quantum_steps(5);
+        let out = det::run(&cfg, &mut RandomChooser::new(seed), spin);
+        assert!(out.result.is_ok());
+        for e in &out.trace.entries {
+            assert_eq!(e.of, 2, "one P: step or preempt ({e})");
+            preempted |= matches!(e.decision, model::Decision::Preempt { .. });
+        }
+        // Preemption is an option only once the slice has taken 5 ops.
+        let first = out.trace.entries.first().expect("some preemption point");
+        assert!(
+            first.step >= 5,
+            "first preemption point at step {}",
+            first.step
+        );
+    }
+    assert!(preempted, "no seed took a preemption");
+}

@@ -106,9 +106,13 @@ impl Exec {
             panic: None,
         });
         let parent = st.running;
-        if parent.is_none() {
+        if g == GId(0) {
             st.race.start(g);
         } else {
+            // Without a running parent (a timer callback spawning), the
+            // child starts with no happens-before edge: a `Spawner` that
+            // spawns from timers should pass the clock of the goroutine that
+            // started the timer (left to the merge with the primitives).
             st.race.spawn(parent, g);
         }
         let p = st.ready_p();
