@@ -9,7 +9,7 @@
 //! fires first is a `ChoiceKind::Timer` choice.
 
 use crate::engine::TimerKey;
-use model::ObjId;
+use model::{GId, ObjId};
 
 /// One pending timer.
 #[derive(Clone, Debug)]
@@ -18,6 +18,9 @@ pub(crate) struct Timer {
     seq: u64,
     pub(crate) object: ObjId,
     pub(crate) key: TimerKey,
+    /// The goroutine that started it: a goroutine its callback spawns
+    /// (`after_func`, `timeout`) inherits that goroutine's clock.
+    pub(crate) creator: Option<GId>,
 }
 
 /// The virtual clock and the timers not yet fired.
@@ -30,13 +33,20 @@ pub(crate) struct Clock {
 
 impl Clock {
     /// Adds a pending timer.
-    pub(crate) fn add(&mut self, deadline: u64, key: TimerKey, object: ObjId) {
+    pub(crate) fn add(
+        &mut self,
+        deadline: u64,
+        key: TimerKey,
+        object: ObjId,
+        creator: Option<GId>,
+    ) {
         self.seq += 1;
         self.timers.push(Timer {
             deadline,
             seq: self.seq,
             object,
             key,
+            creator,
         });
     }
 

@@ -129,7 +129,8 @@ impl Exec {
         let key = TimerKey::detached(f);
         let mut st = self.st.borrow_mut();
         let object = st.fresh_object();
-        st.clock.add(deadline.nanos, key.clone(), object);
+        let creator = st.running;
+        st.clock.add(deadline.nanos, key.clone(), object, creator);
         key
     }
 
@@ -166,6 +167,34 @@ impl Exec {
         }
         self.visible(&op);
         unreachable!("sched::det: a failed run resumed a goroutine")
+    }
+
+    /// This run's id (a `Spawner` captured in a run spawns only there).
+    #[allow(dead_code)] // first user: engine::Spawner (primitives branch)
+    pub(crate) fn run_id(&self) -> u64 {
+        self.id
+    }
+
+    /// Starts a detached goroutine from anywhere in the run — a timer
+    /// callback included (`after_func`, `timeout` through
+    /// `engine::Spawner`): the goroutine's clock starts from the spawning
+    /// goroutine's, or from the timer creator's when a timer fires.
+    #[allow(dead_code)] // first user: engine::Spawner (primitives branch)
+    pub(crate) fn spawn_detached(
+        &self,
+        f: Box<dyn FnOnce() + Send>,
+        location: &'static Location<'static>,
+    ) {
+        let object = crate::engine::new_object();
+        let body = Box::new(move || {
+            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                detect::note_panic(payload.as_ref());
+            }
+        });
+        let spawned = self.add_goroutine(body, location, object).is_some();
+        if spawned && self.me().is_some() {
+            self.visible(&Op::new(OpKind::Spawn, object, Access::Write, location));
+        }
     }
 
     /// What `sched::current()` reports inside a run.

@@ -242,8 +242,14 @@ impl<'a> Loop<'a> {
 
     /// Fires timer `i` (its callback runs with the state unborrowed).
     fn fire(&mut self, i: usize) {
-        let t = self.st().clock.take(i);
+        let t = {
+            let mut st = self.st();
+            let t = st.clock.take(i);
+            st.firing = t.creator;
+            t
+        };
         t.key.fire();
+        self.st().firing = None;
     }
 
     fn apply(&mut self, opt: Opt) {

@@ -105,14 +105,12 @@ impl Exec {
             join_object,
             panic: None,
         });
-        let parent = st.running;
+        // A timer callback spawning: the timer's creator is the parent
+        // (its clock now, which over-approximates its clock at the start).
+        let parent = st.running.or(st.firing);
         if g == GId(0) {
             st.race.start(g);
         } else {
-            // Without a running parent (a timer callback spawning), the
-            // child starts with no happens-before edge: a `Spawner` that
-            // spawns from timers should pass the clock of the goroutine that
-            // started the timer (left to the merge with the primitives).
             st.race.spawn(parent, g);
         }
         let p = st.ready_p();

@@ -124,6 +124,8 @@ pub(crate) struct State {
     pub(crate) rand_answer: usize,
     /// The goroutine executing on its stack right now.
     pub(crate) running: Option<GId>,
+    /// The creator of the timer whose callback runs now (spawn edges).
+    pub(crate) firing: Option<GId>,
     /// The goroutine that suspended last (trace entries describe its op).
     pub(crate) last: Option<GId>,
     pub(crate) stacks: Option<StackCache>,
@@ -158,6 +160,7 @@ impl State {
             request: Request::None,
             rand_answer: 0,
             running: None,
+            firing: None,
             last: None,
             stacks: Some(stacks),
             tearing_down: false,
