@@ -144,3 +144,17 @@ fn policy_faithful_preempts_only_after_the_quantum() {
     }
     assert!(preempted, "no seed took a preemption");
 }
+
+#[test]
+fn round_robin_and_pct_choosers_drive_runs_deterministically() {
+    use model::chooser::RoundRobinChooser;
+    use sched::det::PctChooser;
+    let cfg = Config::new().program("det_determinism::program");
+    let rr = |_| det::run(&cfg, &mut RoundRobinChooser::default(), program);
+    let (a, b) = (rr(0), rr(1));
+    assert_eq!(a.trace.entries, b.trace.entries);
+    assert!(a.result.is_ok() && !a.trace.entries.is_empty());
+    let pct = |seed| det::run(&cfg, &mut PctChooser::new(seed, 3, 20), program);
+    assert_eq!(pct(4).trace.entries, pct(4).trace.entries);
+    assert!(pct(4).result.is_ok());
+}

@@ -55,7 +55,9 @@ pub use pct::PctChooser;
 pub use replay::ReplayChooser;
 
 /// Replays `trace` against `main` under `config` (which must be the
-/// recording's: the header's procs, policy, scope and seed are checked).
+/// recording's: the header's procs, policy, scope and seed are checked;
+/// `quantum_steps` and `step_limit` are not in the trace format v1 header,
+/// so pass the same values).
 ///
 /// # Panics
 /// When `config` does not match the trace's header.

@@ -49,7 +49,9 @@ pub struct PctChooser {
 
 impl PctChooser {
     /// A chooser for one run: `depth ≥ 1`, `max_steps ≥ 1` (an estimate of
-    /// the run's scheduling steps; the paper's `k`).
+    /// the run's scheduling choice points — those with two or more options
+    /// — the paper's `k`; `Outcome::trace.entries.len()` of a random run is
+    /// a good estimate).
     pub fn new(seed: u64, depth: u32, max_steps: u64) -> Self {
         assert!(depth >= 1, "PCT depth is at least 1");
         let mut rng = Rng::new(seed);
