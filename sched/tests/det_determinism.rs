@@ -158,3 +158,18 @@ fn round_robin_and_pct_choosers_drive_runs_deterministically() {
     assert_eq!(pct(4).trace.entries, pct(4).trace.entries);
     assert!(pct(4).result.is_ok());
 }
+
+#[test]
+fn the_environment_overrides_bounds_and_bad_values_name_the_field() {
+    // One test owns these variables (tests run in parallel threads).
+    std::env::set_var("SCHED_STEP_LIMIT", "1234");
+    std::env::set_var("SCHED_PROCS", "3");
+    let c = Config::from_env().unwrap();
+    assert_eq!((c.step_limit, c.procs), (1234, 3));
+    std::env::set_var("SCHED_PROCS", "many");
+    let e = Config::from_env().unwrap_err();
+    assert_eq!(e.field, "procs");
+    assert!(e.to_string().contains("SCHED_PROCS"), "{e}");
+    std::env::remove_var("SCHED_PROCS");
+    std::env::remove_var("SCHED_STEP_LIMIT");
+}

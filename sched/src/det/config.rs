@@ -136,6 +136,27 @@ impl Config {
         self
     }
 
+    /// The defaults, overridden by the environment (loom's `LOOM_*`
+    /// variables play the same role): `SCHED_PROCS`, `SCHED_SEED`,
+    /// `SCHED_STEP_LIMIT`, `SCHED_QUANTUM_STEPS`. An unparsable value is an
+    /// error naming the variable's field.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut c = Config::new();
+        if let Some(v) = env_number("SCHED_PROCS", "procs")? {
+            c.procs = u32::try_from(v).map_err(|_| bad("procs", v, "1..=256"))?;
+        }
+        if let Some(v) = env_number("SCHED_SEED", "seed")? {
+            c.seed = v;
+        }
+        if let Some(v) = env_number("SCHED_STEP_LIMIT", "step_limit")? {
+            c.step_limit = v;
+        }
+        if let Some(v) = env_number("SCHED_QUANTUM_STEPS", "quantum_steps")? {
+            c.quantum_steps = u32::try_from(v).map_err(|_| bad("quantum_steps", v, "1..2^32"))?;
+        }
+        c.validate().map(|()| c)
+    }
+
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=MAX_PROCS).contains(&self.procs) {
@@ -155,6 +176,17 @@ impl Config {
             });
         }
         Ok(())
+    }
+}
+
+fn env_number(var: &str, field: &'static str) -> Result<Option<u64>, ConfigError> {
+    match std::env::var(var) {
+        Err(_) => Ok(None),
+        Ok(s) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(field, format!("{s:?} (from {var})"), "an unsigned integer")),
     }
 }
 
