@@ -6,28 +6,26 @@
 //! `cargo run --release -p sched --example det_throughput [runs] [scope]`
 //! (`scope`: `any` (default) or `policy`).
 //!
-//! The lock is `det::probe::ProbeLock` (a parking lock on the engine
-//! interface) until `sched::sync::Mutex` is merged.
+//! The program uses the real primitives: `sched::sync::Mutex<u64>` and a
+//! `sched::sync::atomic::AtomicU64`.
 
 use model::chooser::RandomChooser;
-use model::event::Ordering;
 use model::trace::Scope;
-use sched::det::probe::{ProbeAtomic, ProbeCell, ProbeLock};
+use sched::sync::atomic::{AtomicU64, Ordering};
+use sched::sync::Mutex;
 use sched::det::{self, Config};
 use std::sync::Arc;
 use std::time::Instant;
 
 fn program() -> u64 {
-    let lock = Arc::new(ProbeLock::new());
-    let counter = Arc::new(ProbeCell::new(0u64));
-    let flag = Arc::new(ProbeAtomic::new(0));
+    let counter = Arc::new(Mutex::new(0u64));
+    let flag = Arc::new(AtomicU64::new(0));
     let hs: Vec<_> = (0..2)
         .map(|_| {
-            let (lock, counter) = (lock.clone(), counter.clone());
+            let counter = counter.clone();
             sched::go(move || {
                 for _ in 0..2 {
-                    let _g = lock.lock();
-                    counter.with_mut(|c| *c += 1);
+                    *counter.lock() += 1;
                 }
             })
         })
@@ -35,7 +33,8 @@ fn program() -> u64 {
     flag.store(1, Ordering::Release);
     let f = flag.load(Ordering::Acquire);
     hs.into_iter().for_each(|h| h.join().unwrap());
-    counter.with(|c| *c) + f
+    let n = *counter.lock();
+    n + f
 }
 
 /// This thread's CPU time in seconds (`/proc/thread-self/schedstat`), so the
