@@ -11,9 +11,9 @@
 
 use model::chooser::RandomChooser;
 use model::trace::Scope;
+use sched::det::{self, Config};
 use sched::sync::atomic::{AtomicU64, Ordering};
 use sched::sync::Mutex;
-use sched::det::{self, Config};
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -84,10 +84,10 @@ where
         location: model::Location::from_std(location),
     });
     let label = crate::stack::GoroutineLabel::new(id, location);
-    let task = Box::new(super::g::GTask {
+    let task = Box::new(super::g::GTask::new(
         g,
-        coro: Coro::with_label(stack, label, body),
-    });
+        Coro::with_label(stack, label, body),
+    ));
     (
         task,
         JoinHandle {
