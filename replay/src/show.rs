@@ -60,18 +60,20 @@ pub fn header(trace: &Trace) -> String {
 /// One decision on one line (fixed-width columns for the leading fields).
 pub fn line(e: &TraceEntry) -> String {
     let p = e.p.map_or_else(|| "--".to_owned(), |p| p.to_string());
-    let mut s = format!("step {:>5}  {p:<3} {:<26}", e.step, describe(&e.decision));
+    let mut s = format!("step {:>5}  {p:<3} {:<30}", e.step, describe(&e.decision));
     let op = match (e.op, e.object) {
         (Some(op), Some(obj)) => format!("{op:?} {obj}"),
         (Some(op), None) => format!("{op:?}"),
         (None, _) => String::new(),
     };
-    let _ = write!(s, " {op:<16}");
-    if e.of > 1 {
-        let _ = write!(s, " option {} of {}", e.chosen, e.of);
-    }
+    let choice = if e.of > 1 {
+        format!("option {} of {}", e.chosen, e.of)
+    } else {
+        String::new()
+    };
+    let _ = write!(s, " {op:<16} {choice:<14}");
     if let Some(loc) = &e.location {
-        let _ = write!(s, "  at {loc}");
+        let _ = write!(s, " at {loc}");
     }
     s.trim_end().to_owned()
 }
