@@ -1,0 +1,80 @@
+//! Seeded strategies: `iterations` independent schedules, iteration `i`
+//! seeded with `Config::seed_for(i)`, so a failing iteration is reproduced
+//! by its seed as well as by its trace.
+
+use super::{Explorer, Observed, Schedule};
+use crate::config::{Config, Strategy};
+use crate::engine::PctFactory;
+use model::chooser::{RandomChooser, RoundRobinChooser};
+
+/// PCT's step estimate `k` before any run has been observed.
+pub const INITIAL_PCT_STEPS: u64 = 100;
+
+/// One iteration's chooser.
+#[derive(Clone, Copy, Debug)]
+enum Plain {
+    Random,
+    RoundRobin,
+    Pct(u32),
+}
+
+/// Random, PCT, round-robin, or the mix of them (see [`Strategy`]).
+#[derive(Debug)]
+pub struct SeededExplorer {
+    config: Config,
+    pct: PctFactory,
+    next: u64,
+    /// PCT's `k`: the most steps any run took so far.
+    max_steps: u64,
+}
+
+impl SeededExplorer {
+    /// `pct` makes the engine's PCT chooser.
+    pub fn new(config: &Config, pct: PctFactory) -> Self {
+        SeededExplorer {
+            config: config.clone(),
+            pct,
+            next: 0,
+            max_steps: INITIAL_PCT_STEPS,
+        }
+    }
+
+    /// The chooser of iteration `i` (`Mixed`: round-robin first, then PCT
+    /// on odd iterations and random on even ones).
+    fn chooser_of(&self, i: u64) -> Plain {
+        match self.config.strategy {
+            Strategy::Random => Plain::Random,
+            Strategy::RoundRobin => Plain::RoundRobin,
+            Strategy::Pct { depth } => Plain::Pct(depth),
+            Strategy::Mixed { .. } if i == 0 => Plain::RoundRobin,
+            Strategy::Mixed { pct_depth } if i % 2 == 1 => Plain::Pct(pct_depth),
+            Strategy::Mixed { .. } => Plain::Random,
+        }
+    }
+}
+
+impl Explorer for SeededExplorer {
+    fn next_schedule(&mut self) -> Option<Schedule> {
+        let i = self.next;
+        if i >= self.config.iterations {
+            return None;
+        }
+        self.next += 1;
+        let seed = self.config.seed_for(i);
+        let k = self.max_steps;
+        let (chooser, strategy): (Box<dyn model::Chooser>, String) = match self.chooser_of(i) {
+            Plain::Random => (Box::new(RandomChooser::new(seed)), "random".into()),
+            Plain::RoundRobin => (Box::new(RoundRobinChooser::default()), "round-robin".into()),
+            Plain::Pct(depth) => ((self.pct)(seed, depth, k), format!("pct(d={depth},k={k})")),
+        };
+        Some(Schedule {
+            chooser,
+            strategy,
+            seed,
+        })
+    }
+
+    fn observe(&mut self, run: &Observed<'_>) {
+        self.max_steps = self.max_steps.max(run.steps);
+    }
+}

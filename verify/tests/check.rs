@@ -1,0 +1,231 @@
+//! `verify::check` on the deterministic engine: a correct program passes; a
+//! lost update (two goroutines doing an unsynchronised load-then-store on a
+//! shared counter) is caught, its trace is saved, `SCHED_REPLAY` reproduces
+//! it — 100 times out of 100 — and a changed program is reported as a
+//! divergence.
+//!
+//! Compiled only with the deterministic engine (`--cfg sched_det`, until
+//! `sched::det` is merged; see `src/engine/mod.rs`). The probe primitives
+//! stand in for `sched::sync` until the primitives branch lands.
+#![cfg(sched_det)]
+
+use model::event::Ordering::SeqCst;
+use sched::det::probe::{ProbeAtomic, ProbeLock};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use verify::{Config, Replayed, Strategy};
+
+/// Two goroutines increment a counter by load-then-store: an update is lost
+/// when both load before either stores.
+fn lost_update() {
+    let counter = Arc::new(ProbeAtomic::new(0));
+    let hs: Vec<_> = (0..2)
+        .map(|_| {
+            let c = counter.clone();
+            sched::go(move || {
+                let v = c.load(SeqCst);
+                c.store(v + 1, SeqCst);
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(counter.load(SeqCst), 2, "lost update");
+}
+
+/// The same with the read-modify-write under a lock: never loses one.
+fn locked_update() {
+    let counter = Arc::new(ProbeAtomic::new(0));
+    let lock = Arc::new(ProbeLock::new());
+    let hs: Vec<_> = (0..2)
+        .map(|_| {
+            let (c, l) = (counter.clone(), lock.clone());
+            sched::go(move || {
+                let _g = l.lock();
+                let v = c.load(SeqCst);
+                c.store(v + 1, SeqCst);
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(counter.load(SeqCst), 2, "lost update");
+}
+
+/// The probes are deterministic-engine primitives: no production run.
+fn det_only() -> Config {
+    Config::new().production(false).seed(1).iterations(50)
+}
+
+#[test]
+fn a_correct_program_passes_on_both_engines() {
+    verify::check(|| {
+        let hs: Vec<_> = (0..3u64).map(|i| sched::go(move || i * i)).collect();
+        let sum: u64 = hs.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(sum, 5);
+    });
+}
+
+#[test]
+fn a_locked_update_passes_every_strategy() {
+    for strategy in [
+        Strategy::Random,
+        Strategy::RoundRobin,
+        Strategy::Pct { depth: 3 },
+        Strategy::Mixed { pct_depth: 2 },
+    ] {
+        verify::check_with(det_only().strategy(strategy), locked_update);
+    }
+}
+
+/// Run by the tests below (in this process and as a child process): the
+/// check must find the lost update, and so fail.
+#[test]
+#[should_panic(expected = "lost update")]
+fn lost_update_is_caught() {
+    verify::check_with(det_only(), lost_update);
+}
+
+/// Runs `lost_update_is_caught` here and returns the panic message.
+fn catch_lost_update() -> String {
+    let cfg = det_only().name("lost_update_is_caught");
+    let payload = std::panic::catch_unwind(|| verify::check_with(cfg, lost_update))
+        .expect_err("the check finds the lost update");
+    payload.downcast_ref::<String>().cloned().unwrap()
+}
+
+/// The trace file named in a check's panic message.
+fn trace_path(message: &str) -> PathBuf {
+    let start = message.find("(trace: ").unwrap() + "(trace: ".len();
+    let end = start + message[start..].find(')').unwrap();
+    PathBuf::from(&message[start..end])
+}
+
+fn child(test: &str, replay: Option<&PathBuf>) -> (bool, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"]);
+    cmd.env_remove("SCHED_REPLAY");
+    if let Some(path) = replay {
+        cmd.env("SCHED_REPLAY", path);
+    }
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_failure_is_saved_under_target_with_the_test_name() {
+    let message = catch_lost_update();
+    assert!(
+        message.starts_with("verify::check: panic on schedule "),
+        "{message}"
+    );
+    assert!(message.contains("lost update"), "{message}");
+    let path = trace_path(&message);
+    let dir = path.parent().unwrap();
+    assert!(dir.ends_with("sched-failures"), "{}", path.display());
+    assert!(
+        dir.parent().unwrap().join("debug").is_dir(),
+        "under the target dir: {}",
+        path.display()
+    );
+    let name = path.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("lost_update_is_caught-") && name.ends_with(".json"),
+        "{name}"
+    );
+    let trace = replay::load(&path).unwrap();
+    assert_eq!(trace.header.program, "lost_update_is_caught");
+    assert!(
+        trace.outcome.as_deref().unwrap().starts_with("panic"),
+        "{:?}",
+        trace.outcome
+    );
+    assert!(!trace.entries.is_empty());
+}
+
+#[test]
+fn replaying_the_trace_reproduces_the_failure_100_times_out_of_100() {
+    let path = trace_path(&catch_lost_update());
+    let recorded = replay::load(&path).unwrap();
+    for run in 0..100 {
+        match verify::replay_file(&path, lost_update) {
+            Err(Replayed::Failed(f, trace)) => {
+                assert_eq!(f.kind, "panic", "run {run}: {}", f.message);
+                assert!(
+                    f.message.contains("lost update"),
+                    "run {run}: {}",
+                    f.message
+                );
+                assert_eq!(
+                    trace.entries, recorded.entries,
+                    "run {run}: a different schedule"
+                );
+            }
+            other => panic!("run {run}: the failure did not reproduce: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_changed_program_is_reported_as_a_divergence() {
+    let path = trace_path(&catch_lost_update());
+    match verify::replay_file(&path, locked_update) {
+        Err(Replayed::Diverged(f)) => {
+            assert!(
+                f.message.starts_with("divergence at step "),
+                "{}",
+                f.message
+            );
+            assert!(f.message.contains("record a new trace"), "{}", f.message);
+        }
+        other => panic!("not reported as a divergence: {other:?}"),
+    }
+}
+
+#[test]
+fn the_report_prints_the_failure_last_decisions_and_the_replay_command() {
+    let (ok, out) = child("lost_update_is_caught", None);
+    assert!(ok, "the should_panic test passes:\n{out}");
+    assert!(
+        out.contains("verify::check: lost_update_is_caught failed on schedule "),
+        "{out}"
+    );
+    assert!(out.contains("lost update"), "{out}");
+    assert!(out.contains(" decisions:\n  step "), "{out}");
+    assert!(
+        out.contains(" at verify/tests/check.rs:") || out.contains(" at tests/check.rs:"),
+        "source locations:\n{out}"
+    );
+    assert!(out.contains("\nreplay: SCHED_REPLAY="), "{out}");
+    assert!(
+        out.contains(" cargo test -p verify lost_update_is_caught -- --exact\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sched_replay_runs_exactly_the_trace_in_the_named_test() {
+    let path = trace_path(&catch_lost_update());
+    let (ok, out) = child("lost_update_is_caught", Some(&path));
+    assert!(
+        ok,
+        "the replay fails the same way (should_panic holds):\n{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "verify::check: panic replaying {}: ",
+            path.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("lost update"), "{out}");
+    assert!(
+        !out.contains("failed on schedule"),
+        "it replayed, it did not explore:\n{out}"
+    );
+}
