@@ -32,6 +32,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Upgrades, in order: `MIGRATIONS[i]` rewrites a parsed file of format
 /// `OLDEST_READABLE + i` into format `OLDEST_READABLE + i + 1`. Empty while
@@ -57,8 +58,12 @@ pub fn save(trace: &Trace, path: impl AsRef<Path>) -> Result<(), TraceFileError>
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io_err)?;
     }
+    // Unique per process and call: threads of one test binary may save the
+    // same trace at once (the last rename wins; both wrote the same bytes).
+    static SAVES: AtomicU64 = AtomicU64::new(0);
     let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let n = SAVES.fetch_add(1, Relaxed);
+    tmp_name.push(format!(".tmp{}-{n}", std::process::id()));
     let tmp = Path::new(&tmp_name);
     let mut file = std::fs::File::create(tmp).map_err(io_err)?;
     file.write_all(to_string(trace).as_bytes())

@@ -86,6 +86,7 @@ where
 }
 
 /// Runs the explorer's schedules; the first failure, saved.
+#[track_caller]
 fn explore(det: &dyn DetEngine, config: &Config, test: &str, body: &Body) -> Option<FailureReport> {
     let mut explorer = explorer_for(config, det.pct());
     let mut n = 0;
@@ -123,6 +124,7 @@ fn explore(det: &dyn DetEngine, config: &Config, test: &str, body: &Body) -> Opt
 
 /// Replays the trace at `path` if it was recorded by `test`; `false` (and
 /// a note) when it belongs to another test, which then runs normally.
+#[track_caller]
 fn replay_for_test(path: &Path, test: &str, config: &Config, body: &Body) -> bool {
     let trace = replay::load(path).unwrap_or_else(|e| panic!("{REPLAY_VAR}: {e}"));
     if trace.header.program != test {
@@ -166,6 +168,7 @@ fn replay_for_test(path: &Path, test: &str, config: &Config, body: &Body) -> boo
 ///
 /// # Panics
 /// When this build has no deterministic engine.
+#[track_caller]
 pub fn replay_file<F>(path: impl AsRef<Path>, f: F) -> Result<(), Replayed>
 where
     F: Fn() + Send + Sync + 'static,
@@ -190,6 +193,7 @@ pub enum Replayed {
 ///
 /// # Panics
 /// When this build has no deterministic engine.
+#[track_caller]
 pub fn replay_trace(
     trace: &model::trace::Trace,
     step_limit: u64,

@@ -35,11 +35,13 @@ fn result(out: det::Outcome<()>) -> RunResult {
 }
 
 impl DetEngine for SchedDet {
+    #[track_caller]
     fn run(&self, settings: &RunSettings, chooser: &mut dyn Chooser, body: &Body) -> RunResult {
         let body = body.clone();
         result(det::run(&config(settings), chooser, move || body()))
     }
 
+    #[track_caller]
     fn replay(&self, trace: &Trace, step_limit: u64, body: &Body) -> RunResult {
         let h = &trace.header;
         let settings = RunSettings {

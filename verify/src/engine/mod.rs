@@ -78,10 +78,12 @@ pub type PctFactory = fn(u64, u32, u64) -> Box<dyn Chooser>;
 /// A deterministic engine.
 pub trait DetEngine: Sync {
     /// Runs `body` once, every choice from `chooser`.
+    #[track_caller]
     fn run(&self, settings: &RunSettings, chooser: &mut dyn Chooser, body: &Body) -> RunResult;
     /// Runs `body` following `trace` (settings from its header, at most
     /// `step_limit` steps); a program that no longer matches it ends in a
     /// `divergence` failure.
+    #[track_caller]
     fn replay(&self, trace: &Trace, step_limit: u64, body: &Body) -> RunResult;
     /// The engine's PCT chooser.
     fn pct(&self) -> PctFactory;

@@ -78,3 +78,66 @@ impl Explorer for SeededExplorer {
         self.max_steps = self.max_steps.max(run.steps);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::chooser::FirstChooser;
+    use model::trace::{Scope, Trace};
+
+    /// Any chooser will do: these tests look at the schedule plan, not runs.
+    fn pct(_seed: u64, _depth: u32, _steps: u64) -> Box<dyn model::Chooser> {
+        Box::new(FirstChooser)
+    }
+
+    fn plan(config: &Config) -> Vec<(String, u64)> {
+        let mut e = SeededExplorer::new(config, pct);
+        std::iter::from_fn(|| e.next_schedule())
+            .map(|s| (s.strategy, s.seed))
+            .collect()
+    }
+
+    #[test]
+    fn mixed_starts_round_robin_then_alternates_pct_and_random() {
+        let c = Config::default()
+            .strategy(Strategy::Mixed { pct_depth: 2 })
+            .iterations(5);
+        let names: Vec<String> = plan(&c).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "round-robin",
+                "pct(d=2,k=100)",
+                "random",
+                "pct(d=2,k=100)",
+                "random"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_iteration_gets_its_configured_seed_and_the_plan_ends() {
+        let c = Config::default()
+            .strategy(Strategy::Random)
+            .iterations(3)
+            .seed(9);
+        let seeds: Vec<u64> = plan(&c).into_iter().map(|(_, s)| s).collect();
+        assert_eq!(seeds, [c.seed_for(0), c.seed_for(1), c.seed_for(2)]);
+    }
+
+    #[test]
+    fn pct_learns_the_step_estimate_from_observed_runs() {
+        let c = Config::default()
+            .strategy(Strategy::Pct { depth: 3 })
+            .iterations(3);
+        let mut e = SeededExplorer::new(&c, pct);
+        assert_eq!(e.next_schedule().unwrap().strategy, "pct(d=3,k=100)");
+        let t = Trace::new("t", c.policy.clone(), 2, 0, "pct", Scope::AnyInterleaving);
+        e.observe(&Observed {
+            trace: &t,
+            steps: 250,
+            failed: false,
+        });
+        assert_eq!(e.next_schedule().unwrap().strategy, "pct(d=3,k=250)");
+    }
+}

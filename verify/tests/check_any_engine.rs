@@ -1,0 +1,27 @@
+//! `verify::check` behaviour that holds whatever engines the build has: a
+//! correct body passes (production run, plus deterministic schedules when
+//! `sched::det` is in the build); a panicking body fails the test with its
+//! message.
+
+#[test]
+fn a_correct_body_passes() {
+    verify::check(|| {
+        let hs: Vec<_> = (0..4u64).map(|i| sched::go(move || i + 1)).collect();
+        let sum: u64 = hs.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(sum, 10);
+    });
+}
+
+#[test]
+fn a_panicking_body_fails_the_check_with_its_message() {
+    let payload = std::panic::catch_unwind(|| {
+        verify::check_with(verify::Config::new().iterations(2), || {
+            let h = sched::go(|| 41);
+            assert_eq!(h.join().unwrap(), 42, "the answer");
+        })
+    })
+    .expect_err("the check fails");
+    let message = payload.downcast_ref::<String>().unwrap();
+    assert!(message.starts_with("verify::check: "), "{message}");
+    assert!(message.contains("the answer"), "{message}");
+}
