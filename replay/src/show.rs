@@ -43,7 +43,9 @@ pub fn header(trace: &Trace) -> String {
     let outcome = trace.outcome.as_deref().unwrap_or("(not recorded)");
     format!(
         "sched trace v{} — program {}\n  policy {}, {} procs, seed {}, strategy {}, scope {}\n  \
-         {} decisions, {} choice points; outcome: {}\n",
+         {} decisions, {} choice points; outcome: {}\n  \
+         columns: step, P of the goroutine, the decision taken there, the goroutine's op \
+         and object, the option chosen, the op's source location\n",
         h.version,
         h.program,
         h.policy.name,

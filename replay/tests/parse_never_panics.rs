@@ -17,6 +17,12 @@ fn check(bytes: &[u8]) {
         let again =
             file::from_bytes(file::to_string(&t).as_bytes()).expect("a written trace reads back");
         assert_eq!(again, t);
+        // Nor do the views of anything accepted.
+        let _ = (
+            replay::show(&t),
+            replay::stats(&t).to_string(),
+            replay::perfetto_string(&t),
+        );
     }
     // The event-stream parser shares the same guarantees.
     let _ = file::events_from_bytes(bytes);

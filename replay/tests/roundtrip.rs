@@ -86,6 +86,11 @@ proptest! {
         t.outcome = outcome;
         let text = replay::to_string(&t);
         prop_assert_eq!(text.lines().count(), t.entries.len() + 4, "one line per entry");
-        prop_assert_eq!(replay::from_bytes(text.as_bytes()).unwrap(), t);
+        prop_assert_eq!(&replay::from_bytes(text.as_bytes()).unwrap(), &t);
+        // Every view handles any trace.
+        prop_assert_eq!(replay::show(&t).lines().filter(|l| l.starts_with("  step ")).count(), t.entries.len());
+        prop_assert_eq!(replay::stats(&t).decisions, t.entries.len());
+        let v = replay::perfetto(&t);
+        prop_assert!(v["traceEvents"].as_array().unwrap().iter().all(|e| e["ph"] != "X" || e["dur"].as_f64().unwrap() >= 0.0));
     }
 }

@@ -10,13 +10,14 @@ use model::ids::{GId, PId};
 #[test]
 fn show_prints_the_header_with_settings_size_and_outcome() {
     let text = replay::show(&common::sample());
-    let head: Vec<&str> = text.lines().take(3).collect();
+    let head: Vec<&str> = text.lines().take(4).collect();
     assert_eq!(
         head,
         [
             "sched trace v1 — program tests::lost_update",
             "  policy go, 2 procs, seed 7, strategy random, scope any_interleaving",
             "  10 decisions, 4 choice points; outcome: panic: lost update: counter = 1, expected 2",
+            "  columns: step, P of the goroutine, the decision taken there, the goroutine's op and object, the option chosen, the op's source location",
         ]
     );
 }

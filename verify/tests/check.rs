@@ -11,6 +11,7 @@
 
 use model::event::Ordering::SeqCst;
 use sched::det::probe::{ProbeAtomic, ProbeLock};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -228,4 +229,28 @@ fn sched_replay_runs_exactly_the_trace_in_the_named_test() {
         !out.contains("failed on schedule"),
         "it replayed, it did not explore:\n{out}"
     );
+}
+
+#[test]
+fn the_saved_trace_reads_in_every_sched_replay_view() {
+    let path = trace_path(&catch_lost_update());
+    let trace = replay::load(&path).unwrap();
+    let shown = replay::show(&trace);
+    assert!(shown.contains("program lost_update_is_caught"), "{shown}");
+    assert!(
+        shown.contains("at verify/tests/check.rs:27:"),
+        "the load's source line:\n{shown}"
+    );
+    assert_eq!(replay::stats(&trace).decisions, trace.entries.len());
+    let v = replay::perfetto(&trace);
+    let events = v["traceEvents"].as_array().unwrap();
+    let tracks: Vec<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tracks, ["P0", "P1"]);
+    let slices: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X").collect();
+    assert!(slices.iter().any(|e| e["name"] == "g1") && slices.iter().any(|e| e["name"] == "g2"));
+    assert!(slices.iter().all(|e| e["dur"].as_f64().unwrap() >= 0.0));
 }
