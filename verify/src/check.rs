@@ -109,17 +109,33 @@ fn explore(det: &dyn DetEngine, config: &Config, test: &str, body: &Body) -> Opt
         };
         explorer.observe(&observed);
         if let Err(failure) = run.result {
-            return Some(FailureReport::save(
-                test,
-                n,
-                config.iterations,
-                failure,
-                run.trace,
-            ));
+            let reproduced = replay_once(det, &run.trace, &failure, config.step_limit, body);
+            let mut report = FailureReport::save(test, n, config.iterations, failure, run.trace);
+            report.reproduced = Some(reproduced);
+            return Some(report);
         }
         n += 1;
     }
     None
+}
+
+/// Replays a failing run's trace once, as the printed command will: `Ok`
+/// when the same failure comes back at the same decisions, else what
+/// happened instead (nondeterminism the engine does not control).
+#[track_caller]
+fn replay_once(
+    det: &dyn DetEngine,
+    trace: &model::trace::Trace,
+    failure: &FailureText,
+    step_limit: u64,
+    body: &Body,
+) -> Result<(), String> {
+    let again = det.replay(trace, step_limit, body);
+    match again.result {
+        Err(f) if f.kind == failure.kind && again.trace.entries == trace.entries => Ok(()),
+        Err(f) => Err(format!("the replay ended in {}: {}", f.kind, f.message)),
+        Ok(()) => Err("the replay passed".to_owned()),
+    }
 }
 
 /// Replays the trace at `path` if it was recorded by `test`; `false` (and

@@ -90,6 +90,8 @@ pub struct FailureReport {
     pub trace: Trace,
     /// Where the trace was written, or why it could not be.
     pub file: Result<PathBuf, String>,
+    /// Whether one replay of the trace gave the same failure (`None`: not tried).
+    pub reproduced: Option<Result<(), String>>,
 }
 
 impl FailureReport {
@@ -115,6 +117,7 @@ impl FailureReport {
             failure,
             trace,
             file,
+            reproduced: None,
         }
     }
 
@@ -133,6 +136,18 @@ impl FailureReport {
             self.failure.message
         );
         s.push_str(&last_decisions(&self.trace));
+        match &self.reproduced {
+            Some(Ok(())) => s.push_str("\nreplayed once: the same failure at the same decisions\n"),
+            Some(Err(what)) => {
+                let _ = write!(
+                    s,
+                    "\nreplayed once: NOT reproduced ({what}); the body depends on something the \
+                     engine does not control (OS threads, real time, I/O, state kept between runs), \
+                     so the trace may not replay\n"
+                );
+            }
+            None => {}
+        }
         match &self.file {
             Ok(path) => {
                 let _ = write!(

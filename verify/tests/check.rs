@@ -202,6 +202,10 @@ fn the_report_prints_the_failure_last_decisions_and_the_replay_command() {
         out.contains(" at verify/tests/check.rs:") || out.contains(" at tests/check.rs:"),
         "source locations:\n{out}"
     );
+    assert!(
+        out.contains("\nreplayed once: the same failure at the same decisions\n"),
+        "{out}"
+    );
     assert!(out.contains("\nreplay: SCHED_REPLAY="), "{out}");
     assert!(
         out.contains(" cargo test -p verify lost_update_is_caught -- --exact\n"),
@@ -253,4 +257,40 @@ fn the_saved_trace_reads_in_every_sched_replay_view() {
     let slices: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X").collect();
     assert!(slices.iter().any(|e| e["name"] == "g1") && slices.iter().any(|e| e["name"] == "g2"));
     assert!(slices.iter().all(|e| e["dur"].as_f64().unwrap() >= 0.0));
+}
+
+#[test]
+fn sched_replay_of_another_tests_trace_leaves_this_test_alone() {
+    let path = trace_path(&catch_lost_update());
+    let (ok, out) = child("a_correct_program_passes_on_both_engines", Some(&path));
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("was recorded by `lost_update_is_caught`, not `a_correct_program_passes_on_both_engines`: running `a_correct_program_passes_on_both_engines` normally"),
+        "{out}"
+    );
+}
+
+/// A body whose outcome depends on state kept between runs: the first run
+/// fails, every later one passes, so its trace cannot reproduce. Run as a
+/// child process by the test below.
+#[test]
+#[should_panic(expected = "first run")]
+fn a_body_that_fails_only_once() {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    static FAILED_ONCE: AtomicBool = AtomicBool::new(false);
+    verify::check_with(det_only(), || {
+        let h = sched::go(|| ());
+        h.join().unwrap();
+        assert!(FAILED_ONCE.swap(true, Relaxed), "first run");
+    });
+}
+
+#[test]
+fn a_failure_that_does_not_replay_is_flagged() {
+    let (ok, out) = child("a_body_that_fails_only_once", None);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("\nreplayed once: NOT reproduced (the replay passed); the body depends on something the engine does not control"),
+        "{out}"
+    );
 }
