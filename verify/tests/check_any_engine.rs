@@ -25,3 +25,24 @@ fn a_panicking_body_fails_the_check_with_its_message() {
     assert!(message.starts_with("verify::check: "), "{message}");
     assert!(message.contains("the answer"), "{message}");
 }
+
+#[test]
+fn an_unreadable_sched_replay_file_fails_the_test_with_the_file_error() {
+    let path = std::env::temp_dir().join(format!("verify-garbage-{}.json", std::process::id()));
+    std::fs::write(&path, "garbage, not a trace").unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["a_correct_body_passes", "--exact", "--nocapture"])
+        .env("SCHED_REPLAY", &path)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "SCHED_REPLAY: {}: not a sched trace: the file starts with \"garbage, not a trace\"",
+            path.display()
+        )),
+        "{text}"
+    );
+}
