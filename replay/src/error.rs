@@ -36,7 +36,9 @@ pub enum ErrorKind {
     /// Older than any version this build can read or migrate.
     OlderVersion { found: u64, oldest: u32 },
     /// Well-formed JSON of the right format version, but a field is missing,
-    /// unknown or of the wrong type. `excerpt` is the offending line.
+    /// unknown or of the wrong type, or an entry is inconsistent. `excerpt`
+    /// is the offending line or entry; `line` 0: no position (the message
+    /// names the entry).
     Schema {
         line: usize,
         column: usize,
@@ -119,12 +121,23 @@ impl fmt::Display for ErrorKind {
                 column,
                 message,
                 excerpt,
-            } => write!(
-                f,
-                "invalid trace (format v{}): {message} at line {line} column {column}: \
-                 `{excerpt}`; the file was edited or written by another tool: {RERECORD}",
-                model::trace::TRACE_FORMAT_VERSION
-            ),
+            } => {
+                write!(
+                    f,
+                    "invalid trace (format v{}): {message}",
+                    model::trace::TRACE_FORMAT_VERSION
+                )?;
+                if *line > 0 {
+                    write!(f, " at line {line} column {column}")?;
+                }
+                if !excerpt.is_empty() {
+                    write!(f, ": `{excerpt}`")?;
+                }
+                write!(
+                    f,
+                    "; the file was edited or written by another tool: {RERECORD}"
+                )
+            }
         }
     }
 }

@@ -246,8 +246,9 @@ fn a_chosen_index_out_of_range_is_refused() {
     let text = valid().replacen(r#""chosen":1,"of":2"#, r#""chosen":2,"of":2"#, 1);
     let e = refuse(text.as_bytes());
     assert!(
-        e.to_string()
-            .contains("entry 2 (step 2) chose option 2 of only 2"),
+        e.to_string().starts_with(
+            "invalid trace (format v1): entry 2 (step 2) chose option 2 of only 2: `#2 "
+        ),
         "{e}"
     );
 }
