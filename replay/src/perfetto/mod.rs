@@ -11,6 +11,10 @@
 //! instants (`"ph":"i"`) and the metadata (`"ph":"M"`) naming the tracks
 //! `P0`, `P1`, ….
 
+mod validate;
+
+pub use validate::validate;
+
 use crate::show::{decision_g, describe};
 use model::event::{Decision, Event, OpKind, TimedEvent};
 use model::ids::{GId, PId};
