@@ -89,7 +89,6 @@ where
 #[track_caller]
 fn explore(det: &dyn DetEngine, config: &Config, test: &str, body: &Body) -> Option<FailureReport> {
     let mut explorer = explorer_for(config, det.pct());
-    let mut n = 0;
     while let Some(schedule) = explorer.next_schedule() {
         let settings = RunSettings {
             procs: config.procs,
@@ -110,11 +109,11 @@ fn explore(det: &dyn DetEngine, config: &Config, test: &str, body: &Body) -> Opt
         explorer.observe(&observed);
         if let Err(failure) = run.result {
             let reproduced = replay_once(det, &run.trace, &failure, config.step_limit, body);
+            let n = schedule.index;
             let mut report = FailureReport::save(test, n, config.iterations, failure, run.trace);
             report.reproduced = Some(reproduced);
             return Some(report);
         }
-        n += 1;
     }
     None
 }

@@ -14,6 +14,7 @@
 //! | `policy`     | `go`                   | `go`                               | `SCHED_CHECK_POLICY` (a `Policy::parse` spec) |
 //! | `scope`      | any interleaving       | any interleaving                   | — |
 //! | `production` | true                   | true                               | — |
+//! | `shard`      | all iterations         | all iterations                     | `SCHED_CHECK_SHARD` = `i/n`: iterations `k` with `k % n == i` |
 
 use model::policy::Policy;
 use model::trace::Scope;
@@ -56,6 +57,9 @@ pub struct Config {
     /// The test's name, for trace files and the replay command (default: the
     /// current thread's name, which libtest sets to the test's path).
     pub name: Option<String>,
+    /// `(i, n)`: run only the iterations `k` with `k % n == i`, so `n`
+    /// machines (a CI matrix, indexed Jobs, an array job) split one check.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// Defaults without the `model-check` feature: fast enough for every `cargo test`.
@@ -83,6 +87,7 @@ impl Default for Config {
             step_limit: DEFAULT_STEP_LIMIT,
             production: true,
             name: None,
+            shard: None,
         }
     }
 }
@@ -136,6 +141,9 @@ impl Config {
         if let Some(v) = get("SCHED_CHECK_STEP_LIMIT") {
             self.step_limit = number("SCHED_CHECK_STEP_LIMIT", &v)?;
         }
+        if let Some(v) = get("SCHED_CHECK_SHARD") {
+            self.shard = Some(parse_shard(&v)?);
+        }
         if let Some(v) = get("SCHED_CHECK_POLICY") {
             self.policy = Policy::parse(&v).map_err(|_| EnvError {
                 var: "SCHED_CHECK_POLICY",
@@ -187,6 +195,27 @@ impl Config {
         self
     }
 
+    /// Runs shard `i` of `n` (see [`Config::shard`]).
+    ///
+    /// # Panics
+    /// When `i >= n`.
+    pub fn shard(mut self, i: u64, n: u64) -> Self {
+        assert!(
+            i < n,
+            "verify::Config::shard: shard {i} of {n} does not exist"
+        );
+        self.shard = Some((i, n));
+        self
+    }
+
+    /// Whether iteration `k` belongs to this config's shard.
+    pub fn in_shard(&self, k: u64) -> bool {
+        match self.shard {
+            Some((i, n)) => k % n == i,
+            None => true,
+        }
+    }
+
     /// The name used for trace files and the replay command.
     pub fn name(mut self, name: &str) -> Self {
         self.name = Some(name.to_owned());
@@ -211,6 +240,22 @@ fn number<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, EnvErro
         value: v.to_owned(),
         expected: "a non-negative integer",
     })
+}
+
+/// `i/n` with `i < n`.
+fn parse_shard(v: &str) -> Result<(u64, u64), EnvError> {
+    let bad = || EnvError {
+        var: "SCHED_CHECK_SHARD",
+        value: v.to_owned(),
+        expected: "i/n with 0 <= i < n",
+    };
+    let (i, n) = v.trim().split_once('/').ok_or_else(bad)?;
+    let (i, n) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if i < n {
+        Ok((i, n))
+    } else {
+        Err(bad())
+    }
 }
 
 /// `random`, `round-robin`, `pct`, `pct:D`, `mixed`, `mixed:D`.
@@ -306,6 +351,26 @@ mod tests {
         );
         assert_eq!(parse_strategy("round-robin").unwrap(), Strategy::RoundRobin);
         assert!(parse_strategy("dfs").is_err());
+    }
+
+    #[test]
+    fn shards_partition_the_iterations() {
+        let c = Config::default()
+            .with_env(env(&[("SCHED_CHECK_SHARD", "1/3")]))
+            .unwrap();
+        assert_eq!(c.shard, Some((1, 3)));
+        let mine: Vec<u64> = (0..10).filter(|&k| c.in_shard(k)).collect();
+        assert_eq!(mine, [1, 4, 7]);
+        let every: Vec<u64> = (0..10)
+            .filter(|&k| (0..3).any(|i| Config::default().shard(i, 3).in_shard(k)))
+            .collect();
+        assert_eq!(every, (0..10).collect::<Vec<_>>());
+        for bad in ["3/3", "1", "a/b"] {
+            let e = Config::default()
+                .with_env(env(&[("SCHED_CHECK_SHARD", bad)]))
+                .unwrap_err();
+            assert_eq!(e.expected, "i/n with 0 <= i < n", "{bad}");
+        }
     }
 
     #[test]

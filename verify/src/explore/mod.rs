@@ -20,6 +20,9 @@ use model::trace::Trace;
 /// One schedule to run: the chooser and how to name it in the trace header.
 #[allow(missing_debug_implementations)] // a boxed chooser has no Debug
 pub struct Schedule {
+    /// Which schedule of the check this is (stable across shards: it names
+    /// the trace file).
+    pub index: u64,
     pub chooser: Box<dyn Chooser>,
     /// For the trace header: `random`, `pct(d=3,k=120)`, `round-robin`, …
     pub strategy: String,

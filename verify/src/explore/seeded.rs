@@ -55,6 +55,9 @@ impl SeededExplorer {
 
 impl Explorer for SeededExplorer {
     fn next_schedule(&mut self) -> Option<Schedule> {
+        while self.next < self.config.iterations && !self.config.in_shard(self.next) {
+            self.next += 1;
+        }
         let i = self.next;
         if i >= self.config.iterations {
             return None;
@@ -68,6 +71,7 @@ impl Explorer for SeededExplorer {
             Plain::Pct(depth) => ((self.pct)(seed, depth, k), format!("pct(d={depth},k={k})")),
         };
         Some(Schedule {
+            index: i,
             chooser,
             strategy,
             seed,
@@ -93,7 +97,10 @@ mod tests {
     fn plan(config: &Config) -> Vec<(String, u64)> {
         let mut e = SeededExplorer::new(config, pct);
         std::iter::from_fn(|| e.next_schedule())
-            .map(|s| (s.strategy, s.seed))
+            .map(|s| {
+                assert_eq!(s.seed, config.seed_for(s.index));
+                (s.strategy, s.seed)
+            })
             .collect()
     }
 
@@ -123,6 +130,22 @@ mod tests {
             .seed(9);
         let seeds: Vec<u64> = plan(&c).into_iter().map(|(_, s)| s).collect();
         assert_eq!(seeds, [c.seed_for(0), c.seed_for(1), c.seed_for(2)]);
+    }
+
+    #[test]
+    fn a_shard_runs_its_own_iterations_with_their_own_seeds() {
+        let c = Config::default()
+            .strategy(Strategy::Mixed { pct_depth: 2 })
+            .iterations(6)
+            .shard(1, 2);
+        let p = plan(&c);
+        let names: Vec<&str> = p.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["pct(d=2,k=100)", "pct(d=2,k=100)", "pct(d=2,k=100)"]
+        );
+        let seeds: Vec<u64> = p.iter().map(|(_, s)| *s).collect();
+        assert_eq!(seeds, [c.seed_for(1), c.seed_for(3), c.seed_for(5)]);
     }
 
     #[test]
