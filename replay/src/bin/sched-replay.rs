@@ -13,7 +13,13 @@ use std::process::ExitCode;
 /// Read, compare and export sched trace files (written by `verify::check`
 /// under target/sched-failures/, or by the deterministic engine).
 #[derive(Debug, Parser)]
-#[command(name = "sched-replay", version)]
+#[command(
+    name = "sched-replay",
+    version,
+    after_help = "Exit status: 0 on success (diff: same decisions), 1 when diff finds a \
+                  divergence, 2 on an error (the message names the file, what is wrong \
+                  and what to do)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,16 +29,28 @@ struct Cli {
 enum Command {
     /// The readable timeline: per goroutine, one line per decision with its
     /// step, P, op, object and source location.
-    Show { file: PathBuf },
+    Show {
+        /// A trace file.
+        file: PathBuf,
+    },
     /// Decisions per kind, goroutine and P; choice points and their branching.
-    Stats { file: PathBuf },
+    Stats {
+        /// A trace file.
+        file: PathBuf,
+    },
     /// The first divergence of two traces: the common prefix length and the
     /// two entries where they part. Exits 1 when they differ.
-    Diff { a: PathBuf, b: PathBuf },
+    Diff {
+        /// The first trace (e.g. the recorded failure).
+        a: PathBuf,
+        /// The second trace (e.g. a re-recording after a change).
+        b: PathBuf,
+    },
     /// Chrome trace-event JSON (open in ui.perfetto.dev): one track per P
     /// showing which goroutine ran when. Reads a trace (time axis: steps) or
     /// an event stream, a JSON array of timed events (time axis: real ns).
     Perfetto {
+        /// A trace file, or an event stream (JSON array of timed events).
         file: PathBuf,
         /// Where to write the JSON (default: standard output).
         #[arg(short, long)]
