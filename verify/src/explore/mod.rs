@@ -2,13 +2,20 @@
 //! schedule and is told what each schedule did.
 //!
 //! The seeded strategies ([`SeededExplorer`]: random, PCT, round-robin and
-//! their mix) ignore what they are told. An exhaustive strategy (DFS with
-//! sleep sets and DPOR, preemption-bounded à la CHESS) plugs in here: it
-//! reads each run's trace in [`Explorer::observe`] — every entry carries the
-//! step, the goroutine, the op kind, the object and the option taken out of
-//! how many, which is what the dependence relation and the backtrack sets
-//! are computed from — and answers `None` from
-//! [`Explorer::next_schedule`] when the bounded tree is covered.
+//! their mix) only learn PCT's step estimate from what they are told. An
+//! exhaustive strategy (DFS with sleep sets and DPOR, preemption-bounded à
+//! la CHESS) plugs in here:
+//! - its chooser replays a prefix and then picks, and sees at every
+//!   [`ChoicePoint`](model::chooser::ChoicePoint) the options as decisions
+//!   (which goroutine / P each index means) — it records them into state it
+//!   shares with the explorer (the backtrack candidates);
+//! - [`Explorer::observe`] gets the run's trace: every entry carries the
+//!   step, the goroutine, the op kind (its access follows from it:
+//!   `CellRead`/`Load` read, `CellWrite`/`Store` write, `Rmw`, channel and
+//!   lock ops both), the object, and the option taken out of how many —
+//!   what the dependence relation and the backtrack sets are computed from;
+//! - [`Explorer::next_schedule`] answers `None` when the bounded tree is
+//!   covered, and `check` stops.
 
 mod seeded;
 
