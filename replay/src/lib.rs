@@ -2,7 +2,7 @@
 //!
 //! Owns the on-disk form of [`model::trace::Trace`] and the views of it:
 //!
-//! - [`file`]: versioned, self-describing JSON files, one decision per line;
+//! - [`file`](mod@file): versioned, self-describing JSON files, one decision per line;
 //!   [`save`] / [`load`] with a distinct [`TraceFileError`] for every way a
 //!   file can be wrong (empty, truncated, corrupt, foreign, newer or older
 //!   format, wrong field types), each saying what to do;

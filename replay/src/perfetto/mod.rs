@@ -7,7 +7,7 @@
 //! named so) and the production engine's [`TimedEvent`] stream (real time:
 //! `at_ns` becomes `ts` in µs). Each source is turned into the same few track
 //! operations — a goroutine starts on a P, a goroutine or P stops, an instant
-//! on a P — and [`Tracks`] turns those into complete (`"ph":"X"`) slices,
+//! on a P — and `Tracks` turns those into complete (`"ph":"X"`) slices,
 //! instants (`"ph":"i"`) and the metadata (`"ph":"M"`) naming the tracks
 //! `P0`, `P1`, ….
 
