@@ -1,7 +1,8 @@
 //! `check` itself: replay a trace when `SCHED_REPLAY` names one for this
-//! test; otherwise run the body on the production engine, then explore
-//! deterministic schedules until one fails or the explorer is done. A
-//! failing schedule's trace is saved and the test panics with the report.
+//! test; otherwise explore deterministic schedules until one fails or the
+//! explorer is done, then run the body once on the production engine. A
+//! failing schedule is replayed once, its trace saved, and the test panics
+//! with the report.
 
 use crate::config::Config;
 use crate::engine::{self, Body, DetEngine, FailureText, RunSettings};
@@ -49,40 +50,42 @@ where
             return;
         }
     }
-    let production = if config.production {
-        crate::production::run(&config, &body).err()
-    } else {
-        None
-    };
-    let Some(det) = engine::deterministic() else {
-        say_once_no_det_engine();
-        if let Some(message) = production {
-            panic!("verify::check: {test} panicked on the production engine: {message}");
+    // Deterministic schedules first: a deadlock or a leak found there comes
+    // with a trace, where the production run would hang or only report.
+    match engine::deterministic() {
+        Some(det) => {
+            if let Some(report) = explore(det, &config, &test, &body) {
+                fail(&report);
+            }
         }
+        None => say_once_no_det_engine(),
+    }
+    if !config.production {
         return;
-    };
-    if let Some(report) = explore(det, &config, &test, &body) {
-        eprint!("{}", report.text());
-        if let Some(message) = &production {
-            eprintln!("(the production run failed too: {message})");
-        }
-        let file = match &report.file {
-            Ok(path) => path.display().to_string(),
-            Err(e) => format!("not saved: {e}"),
+    }
+    if let Err(message) = crate::production::run(&config, &body) {
+        let hint = if engine::deterministic().is_some() {
+            "\n  none of the deterministic schedules failed: raise SCHED_CHECK_ITERATIONS \
+             or run with --features model-check to find a schedule that replays"
+        } else {
+            ""
         };
-        panic!(
-            "verify::check: {} on schedule {} (trace: {file}): {}",
-            report.failure.kind, report.schedule, report.failure.message
-        );
+        panic!("verify::check: {test} panicked on the production engine: {message}{hint}");
     }
-    if let Some(message) = production {
-        panic!(
-            "verify::check: {test} panicked on the production engine: {message}\n  \
-             no deterministic schedule of {} reproduced it: raise SCHED_CHECK_ITERATIONS \
-             or run with --features model-check",
-            config.iterations
-        );
-    }
+}
+
+/// Prints the report and fails the test.
+#[track_caller]
+fn fail(report: &FailureReport) -> ! {
+    eprint!("{}", report.text());
+    let file = match &report.file {
+        Ok(path) => path.display().to_string(),
+        Err(e) => format!("not saved: {e}"),
+    };
+    panic!(
+        "verify::check: {} on schedule {} (trace: {file}): {}",
+        report.failure.kind, report.schedule, report.failure.message
+    );
 }
 
 /// Runs the explorer's schedules; the first failure, saved.

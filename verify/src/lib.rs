@@ -18,11 +18,11 @@
 //!    test, it replays exactly that schedule on the deterministic engine
 //!    and fails the same way (or reports that the program diverged from
 //!    the trace) — nothing else runs.
-//! 2. Otherwise it runs the body once on the production engine, then the
-//!    [`Config`]'s deterministic schedules: without the `model-check`
-//!    feature a few (8: round-robin, then PCT and random alternately — fast
-//!    enough for every `cargo test`), with it many (1000). Bounds and seeds
-//!    come from [`Config`] and `SCHED_CHECK_*` variables.
+//! 2. Otherwise it runs the [`Config`]'s deterministic schedules — without
+//!    the `model-check` feature a few (8: round-robin, then PCT and random
+//!    alternately — fast enough for every `cargo test`), with it many
+//!    (1000) — then the body once on the production engine. Bounds, seeds
+//!    and shards come from [`Config`] and `SCHED_CHECK_*` variables.
 //! 3. At the first failing schedule it writes the trace to
 //!    `target/sched-failures/<test>-<n>.json`, prints the failure, the last
 //!    decisions with source locations and the replay command
