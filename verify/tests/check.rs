@@ -294,3 +294,31 @@ fn a_failure_that_does_not_replay_is_flagged() {
         "{out}"
     );
 }
+
+/// main holds the lock and joins a goroutine that waits for it: a deadlock
+/// on every schedule. The deterministic runs report it, with a trace, before
+/// the production run (which would hang) is reached.
+#[test]
+fn a_deadlock_is_reported_with_a_trace_before_the_production_run() {
+    let cfg = Config::new()
+        .iterations(2)
+        .name("a_deadlock_is_reported_with_a_trace_before_the_production_run");
+    assert!(cfg.production);
+    let payload = std::panic::catch_unwind(|| {
+        verify::check_with(cfg, || {
+            let lock = Arc::new(ProbeLock::new());
+            let _held = lock.lock();
+            let l = lock.clone();
+            let h = sched::go(move || drop(l.lock()));
+            h.join().unwrap();
+        })
+    })
+    .expect_err("the deadlock is found");
+    let message = payload.downcast_ref::<String>().unwrap();
+    assert!(
+        message.starts_with("verify::check: deadlock on schedule 0 (trace: "),
+        "{message}"
+    );
+    let trace = replay::load(trace_path(message)).unwrap();
+    assert!(trace.outcome.unwrap().starts_with("deadlock"));
+}
