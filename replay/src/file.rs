@@ -100,6 +100,8 @@ pub fn to_string(trace: &Trace) -> String {
 /// Parses and checks a trace held in memory.
 pub fn from_bytes(bytes: &[u8]) -> Result<Trace, TraceFileError> {
     let err = |kind| Err(TraceFileError::new(kind));
+    // An editor may have added a byte-order mark; JSON parsers refuse it.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return err(ErrorKind::Empty);
     };

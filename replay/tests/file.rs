@@ -264,3 +264,11 @@ fn load_prefixes_errors_with_the_path() {
         format!("{}: trace format v7 is newer than this build's v1: update sched (cargo update -p sched) or re-record the trace with this build", path.display())
     );
 }
+
+#[test]
+fn an_editors_byte_order_mark_and_crlf_line_ends_are_accepted() {
+    let text = valid().replace('\n', "\r\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    assert_eq!(file::from_bytes(&bytes).unwrap(), common::sample());
+}
