@@ -65,11 +65,15 @@ pub fn save(trace: &Trace, path: impl AsRef<Path>) -> Result<(), TraceFileError>
     let n = SAVES.fetch_add(1, Relaxed);
     tmp_name.push(format!(".tmp{}-{n}", std::process::id()));
     let tmp = Path::new(&tmp_name);
-    let mut file = std::fs::File::create(tmp).map_err(io_err)?;
-    file.write_all(to_string(trace).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io_err)?;
-    std::fs::rename(tmp, path).map_err(io_err)
+    let written = std::fs::File::create(tmp).and_then(|mut file| {
+        file.write_all(to_string(trace).as_bytes())?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(tmp, path)) {
+        let _ = std::fs::remove_file(tmp);
+        return Err(io_err(e));
+    }
+    Ok(())
 }
 
 /// Reads and checks the trace at `path`.

@@ -272,3 +272,24 @@ fn an_editors_byte_order_mark_and_crlf_line_ends_are_accepted() {
     bytes.extend_from_slice(text.as_bytes());
     assert_eq!(file::from_bytes(&bytes).unwrap(), common::sample());
 }
+
+#[test]
+fn a_failed_save_names_the_file_and_leaves_nothing_behind() {
+    let dir = tmp("save-into-a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The target is an existing directory: the rename fails.
+    let e = replay::save(&common::sample(), &dir).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Io { writing: true, .. }));
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}: cannot write trace: ", dir.display())),
+        "{e}"
+    );
+    let parent = dir.parent().unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(parent)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
