@@ -15,8 +15,13 @@
 //!   global queue, work stealing, spinning/parking without lost wake-ups,
 //!   sysmon, quantum preemption and blocking-call hand-off;
 //! - the **primitives** with Go semantics, written once against the engine
-//!   interface (in progress);
-//! - the **deterministic engine** (in progress).
+//!   interface: [`chan()`] and [`select!`], [`sync`] (`WaitGroup`, `Mutex`,
+//!   `RwLock`, `Once`, `Cond`, visible atomics, `RaceCell`), [`time`]
+//!   (`sleep`, `after`, `Timer`, `after_func`, `Ticker`, `timeout`) and
+//!   [`context`];
+//! - the **deterministic engine** ([`det`]): the same programs on one OS
+//!   thread, every scheduling choice from a chooser, recorded and replayable,
+//!   with panic, deadlock, leak and data-race detection.
 //!
 //! Every scheduling decision comes from [`model::policy`]: the policy code
 //! exists once and serves both engines and the model checks.
@@ -31,20 +36,28 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod chan;
+pub mod context;
 // The stack and context-switch layer: public only for the overflow and
 // many-goroutine integration tests and the stack benchmark; not a stable API.
 #[doc(hidden)]
 pub mod coro;
+pub mod det;
 mod engine;
 pub mod runtime;
+// The `select!` expansion's support (arms, `run`); the macro is the API.
+#[doc(hidden)]
+pub mod select;
 #[doc(hidden)]
 pub mod stack;
+pub mod sync;
 pub mod time;
 
+pub use chan::chan;
 pub use model::policy::Policy;
 pub use runtime::{
-    blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,
-    JoinHandle, PStats, Runtime, Stats,
+    blocking, current, go, lock_os_thread, preempt_point, run, unlock_os_thread, yield_now,
+    BuildError, Builder, GoroutineInfo, JoinHandle, PStats, Runtime, Stats,
 };
 
 /// The run queues. Public (but hidden) only so that `examples/queue_bench.rs`

@@ -26,6 +26,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    if let Some(x) = crate::det::context::current() {
+        return crate::det::goroutine::go(&x, f, Location::caller());
+    }
     let m = current_m().expect(OUTSIDE);
     let shared = m.shared.clone();
     drop(m);
@@ -91,6 +94,7 @@ where
             inner,
             id,
             location,
+            object: None,
         },
     )
 }
@@ -98,7 +102,11 @@ where
 /// Gives up the P: the goroutine goes where the policy sends yields (Go:
 /// the global queue; tokio-like: the local tail). Outside a goroutine, a
 /// plain OS-thread yield.
+#[track_caller]
 pub fn yield_now() {
+    if let Some(x) = crate::det::context::current() {
+        return x.yield_now(Location::caller());
+    }
     if !switch_out(Switch::Yield) {
         std::thread::yield_now();
     }
@@ -106,7 +114,19 @@ pub fn yield_now() {
 
 /// A preemption check: if the goroutine has run past its quantum, it yields.
 /// Every runtime entry calls this; call it in long loops without them.
+/// In a deterministic run it is a visible op (a point where the chooser may
+/// switch goroutines).
+#[track_caller]
 pub fn preempt_point() {
+    if let Some(x) = crate::det::context::current() {
+        let op = crate::engine::Op::new(
+            model::OpKind::Preempt,
+            model::ObjId(0),
+            model::event::Access::None,
+            Location::caller(),
+        );
+        return x.visible(&op);
+    }
     let Some(m) = current_m() else { return };
     let Some(pid) = m.with_p(|p| p.id) else {
         return;
@@ -171,7 +191,13 @@ pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'st
 /// or an idle one, or queues itself globally while its M parks.
 ///
 /// `f` must not use sched primitives (it runs outside the scheduler's view).
+/// In a deterministic run a blocking call is uncontrolled nondeterminism: the
+/// run fails with `det::Failure::Uncontrolled` unless the config allows it.
+#[track_caller]
 pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    if let Some(x) = crate::det::context::current() {
+        return x.blocking(f, Location::caller());
+    }
     let Some(m) = current_m() else { return f() };
     if m.current.borrow().is_none() {
         drop(m);
@@ -226,6 +252,26 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Locks the calling goroutine to its current OS thread (Go's
+/// `runtime.LockOSThread`): from now on it runs only on this M, and this M
+/// runs no other goroutine — when the goroutine blocks or yields, the M hands
+/// its P to another M and sleeps until the goroutine is runnable again. Use
+/// it for code that needs thread identity (thread-locals held across
+/// runtime calls, thread-affine C libraries). Outside a goroutine: no-op.
+pub fn lock_os_thread() {
+    let Some(m) = current_m() else { return };
+    let Some(g) = m.current_g() else { return };
+    m.shared.locked_mailbox(m.id.0);
+    g.locked_m.store(m.id.0 + 1, Relaxed);
+}
+
+/// Undoes [`lock_os_thread`]: the goroutine may migrate again.
+pub fn unlock_os_thread() {
+    if let Some(g) = current_m().and_then(|m| m.current_g()) {
+        g.locked_m.store(0, Relaxed);
+    }
+}
+
 /// What a goroutine knows about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GoroutineInfo {
@@ -237,6 +283,9 @@ pub struct GoroutineInfo {
 
 /// The current goroutine, or `None` outside one.
 pub fn current() -> Option<GoroutineInfo> {
+    if let Some(x) = crate::det::context::current() {
+        return x.info();
+    }
     let m = current_m()?;
     let g = m.current_g()?;
     Some(GoroutineInfo {
@@ -277,4 +326,29 @@ pub(crate) fn fast_random(n: usize) -> usize {
         c.set(rng.next_u64() | 1);
         v
     })
+}
+
+/// A way back into the caller's runtime, kept for later: a timer callback
+/// (which runs on any M, or on sysmon) starts goroutines through it.
+#[derive(Clone)]
+pub(crate) struct Spawner(Arc<Shared>);
+
+impl std::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spawner")
+    }
+}
+
+/// The caller's runtime, if it runs on one.
+pub(crate) fn spawner() -> Option<Spawner> {
+    current_m().map(|m| Spawner(m.shared.clone()))
+}
+
+impl Spawner {
+    /// Starts `f` as a detached goroutine from any thread (global queue).
+    pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
+        let (task, _detached) = make_task(&self.0, f, location);
+        self.0.global.push(task);
+        super::worker::wake_after_ready(&self.0);
+    }
 }
