@@ -9,7 +9,7 @@ use crate::engine::{self, Body, DetEngine, FailureText, RunSettings};
 use crate::explore::{explorer_for, Observed};
 use crate::report::{self, last_decisions, FailureReport};
 use std::path::Path;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 /// The environment variable naming a trace to replay instead of exploring.
 pub const REPLAY_VAR: &str = "SCHED_REPLAY";
@@ -52,24 +52,15 @@ where
     }
     // Deterministic schedules first: a deadlock or a leak found there comes
     // with a trace, where the production run would hang or only report.
-    match engine::deterministic() {
-        Some(det) => {
-            if let Some(report) = explore(det, &config, &test, &body) {
-                fail(&report);
-            }
-        }
-        None => say_once_no_det_engine(),
+    if let Some(report) = explore(engine::deterministic(), &config, &test, &body) {
+        fail(&report);
     }
     if !config.production {
         return;
     }
     if let Err(message) = crate::production::run(&config, &body) {
-        let hint = if engine::deterministic().is_some() {
-            "\n  none of the deterministic schedules failed: raise SCHED_CHECK_ITERATIONS \
-             or run with --features model-check to find a schedule that replays"
-        } else {
-            ""
-        };
+        let hint = "\n  none of the deterministic schedules failed: raise SCHED_CHECK_ITERATIONS \
+                    or run with --features model-check to find a schedule that replays";
         panic!("verify::check: {test} panicked on the production engine: {message}{hint}");
     }
 }
@@ -183,9 +174,6 @@ fn replay_for_test(path: &Path, test: &str, config: &Config, body: &Body) -> boo
 
 /// Replays the trace file at `path` against `f` (what `SCHED_REPLAY` does
 /// inside `check`, as a value): `Ok` when the run passes.
-///
-/// # Panics
-/// When this build has no deterministic engine.
 #[track_caller]
 pub fn replay_file<F>(path: impl AsRef<Path>, f: F) -> Result<(), Replayed>
 where
@@ -208,32 +196,17 @@ pub enum Replayed {
 
 /// Replays `trace` against the body, as `SCHED_REPLAY` does, without
 /// panicking: `Ok` when the run passes.
-///
-/// # Panics
-/// When this build has no deterministic engine.
 #[track_caller]
 pub fn replay_trace(
     trace: &model::trace::Trace,
     step_limit: u64,
     body: &Body,
 ) -> Result<(), Replayed> {
-    let det = engine::deterministic().unwrap_or_else(|| {
-        panic!("{REPLAY_VAR}: replaying needs the deterministic engine (sched::det), which this build lacks")
-    });
+    let det = engine::deterministic();
     let run = det.replay(trace, step_limit, body);
     match run.result {
         Ok(()) => Ok(()),
         Err(f) if f.is_divergence() => Err(Replayed::Diverged(f)),
         Err(f) => Err(Replayed::Failed(f, Box::new(run.trace))),
     }
-}
-
-fn say_once_no_det_engine() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        eprintln!(
-            "verify::check: this build has no deterministic engine (sched::det); \
-             ran the production engine only"
-        )
-    });
 }

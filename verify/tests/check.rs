@@ -2,15 +2,11 @@
 //! lost update (two goroutines doing an unsynchronised load-then-store on a
 //! shared counter) is caught, its trace is saved, `SCHED_REPLAY` reproduces
 //! it — 100 times out of 100 — and a changed program is reported as a
-//! divergence.
-//!
-//! Compiled only with the deterministic engine (`--cfg sched_det`, until
-//! `sched::det` is merged; see `src/engine/mod.rs`). The probe primitives
-//! stand in for `sched::sync` until the primitives branch lands.
-#![cfg(sched_det)]
+//! divergence. The same read-modify-write on a `RaceCell` is caught as a
+//! data race.
 
-use model::event::Ordering::SeqCst;
-use sched::det::probe::{ProbeAtomic, ProbeLock};
+use sched::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use sched::sync::{Mutex, RaceCell};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -20,7 +16,7 @@ use verify::{Config, Replayed, Strategy};
 /// Two goroutines increment a counter by load-then-store: an update is lost
 /// when both load before either stores.
 fn lost_update() {
-    let counter = Arc::new(ProbeAtomic::new(0));
+    let counter = Arc::new(AtomicU64::new(0));
     let hs: Vec<_> = (0..2)
         .map(|_| {
             let c = counter.clone();
@@ -38,8 +34,8 @@ fn lost_update() {
 
 /// The same with the read-modify-write under a lock: never loses one.
 fn locked_update() {
-    let counter = Arc::new(ProbeAtomic::new(0));
-    let lock = Arc::new(ProbeLock::new());
+    let counter = Arc::new(AtomicU64::new(0));
+    let lock = Arc::new(Mutex::new(()));
     let hs: Vec<_> = (0..2)
         .map(|_| {
             let (c, l) = (counter.clone(), lock.clone());
@@ -56,7 +52,9 @@ fn locked_update() {
     assert_eq!(counter.load(SeqCst), 2, "lost update");
 }
 
-/// The probes are deterministic-engine primitives: no production run.
+/// Deterministic schedules only (the production run adds nothing to what
+/// these tests look at, and `a_body_that_fails_only_once` must not spend
+/// its one failure there).
 fn det_only() -> Config {
     Config::new().production(false).seed(1).iterations(50)
 }
@@ -242,8 +240,10 @@ fn the_saved_trace_reads_in_every_sched_replay_view() {
     let shown = replay::show(&trace);
     assert!(shown.contains("program lost_update_is_caught"), "{shown}");
     assert!(
-        shown.contains("at verify/tests/check.rs:27:"),
-        "the load's source line:\n{shown}"
+        shown
+            .lines()
+            .any(|l| l.contains(" Load obj") && l.contains(" at verify/tests/check.rs:")),
+        "the load, with its source line:\n{shown}"
     );
     assert_eq!(replay::stats(&trace).decisions, trace.entries.len());
     let v = replay::perfetto(&trace);
@@ -306,7 +306,7 @@ fn a_deadlock_is_reported_with_a_trace_before_the_production_run() {
     assert!(cfg.production);
     let payload = std::panic::catch_unwind(|| {
         verify::check_with(cfg, || {
-            let lock = Arc::new(ProbeLock::new());
+            let lock = Arc::new(Mutex::new(()));
             let _held = lock.lock();
             let l = lock.clone();
             let h = sched::go(move || drop(l.lock()));
@@ -321,4 +321,42 @@ fn a_deadlock_is_reported_with_a_trace_before_the_production_run() {
     );
     let trace = replay::load(trace_path(message)).unwrap();
     assert!(trace.outcome.unwrap().starts_with("deadlock"));
+}
+
+/// The lost update on a `RaceCell`: the two read-modify-writes are not
+/// ordered by happens-before, so the first schedule already reports the
+/// data race, whatever the interleaving.
+#[test]
+fn an_unsynchronised_read_modify_write_on_a_cell_is_a_data_race() {
+    let cfg = det_only().name("an_unsynchronised_read_modify_write_on_a_cell_is_a_data_race");
+    let payload = std::panic::catch_unwind(|| {
+        verify::check_with(cfg, || {
+            let cell = Arc::new(RaceCell::new(0u64));
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    let c = cell.clone();
+                    sched::go(move || {
+                        let v = c.with(|x| *x);
+                        c.with_mut(|x| *x = v + 1);
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+        })
+    })
+    .expect_err("the race is found");
+    let message = payload.downcast_ref::<String>().unwrap();
+    assert!(
+        message.starts_with("verify::check: race on schedule 0 (trace: "),
+        "{message}"
+    );
+    assert!(
+        message.contains("verify/tests/check.rs:"),
+        "both sides' source lines: {message}"
+    );
+    let path = trace_path(message);
+    let trace = replay::load(&path).unwrap();
+    assert!(trace.outcome.unwrap().starts_with("race"));
 }

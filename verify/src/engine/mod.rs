@@ -1,22 +1,11 @@
 //! The deterministic engine as `verify` sees it: one trait, so that the
-//! exploration and reporting code does not depend on the engine's types and
-//! an engine-less build still compiles and runs the production check.
+//! exploration and reporting code does not depend on the engine's types.
 //!
-//! Exactly one of the two files below is compiled, selected by the
-//! `sched_det` cfg (set it with `RUSTFLAGS="--cfg sched_det"` until
-//! `sched::det` is merged, then delete `absent.rs` and this switch):
-//! - `det.rs` adapts `sched::det::{run, replay, PctChooser}`;
-//! - `absent.rs` says there is no deterministic engine in this build.
+//! `sched_det.rs` adapts `sched::det::{run, replay, PctChooser}`.
 
-#[cfg(sched_det)]
-#[path = "det.rs"]
-mod imp;
+mod sched_det;
 
-#[cfg(not(sched_det))]
-#[path = "absent.rs"]
-mod imp;
-
-pub use imp::deterministic;
+pub use sched_det::deterministic;
 
 use model::chooser::Chooser;
 use model::policy::Policy;

@@ -1,7 +1,6 @@
-//! `verify::check` behaviour that holds whatever engines the build has: a
-//! correct body passes (production run, plus deterministic schedules when
-//! `sched::det` is in the build); a panicking body fails the test with its
-//! message.
+//! `verify::check` on plain goroutines (both engines run the
+//! body): a correct body passes; a panicking body fails the test with its
+//! message; an unreadable `SCHED_REPLAY` file fails it with the file's error.
 
 #[test]
 fn a_correct_body_passes() {
