@@ -45,3 +45,21 @@ fn an_unreadable_sched_replay_file_fails_the_test_with_the_file_error() {
         "{text}"
     );
 }
+
+#[test]
+fn the_body_runs_once_per_schedule_plus_once_on_the_production_engine() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    verify::check_with(verify::Config::new().iterations(5), || {
+        RUNS.fetch_add(1, Relaxed);
+        sched::go(|| ()).join().unwrap();
+    });
+    assert_eq!(RUNS.load(Relaxed), 5 + 1);
+    verify::check_with(
+        verify::Config::new().iterations(3).production(false),
+        || {
+            RUNS.fetch_add(1, Relaxed);
+        },
+    );
+    assert_eq!(RUNS.load(Relaxed), 6 + 3);
+}
