@@ -44,6 +44,7 @@ pub mod context;
 pub mod coro;
 pub mod det;
 mod engine;
+pub mod rand;
 pub mod runtime;
 // The `select!` expansion's support (arms, `run`); the macro is the API.
 #[doc(hidden)]

@@ -135,11 +135,11 @@ impl Exec {
     }
 
     /// A recorded choice in `0..n` (`select!` arms).
-    pub(crate) fn random(&self, n: usize) -> usize {
+    pub(crate) fn random(&self, n: usize, rand: bool) -> usize {
         if n <= 1 || self.me().is_none() {
             return 0;
         }
-        self.st.borrow_mut().request = Request::Rand(n);
+        self.st.borrow_mut().request = Request::Rand { n, rand };
         coro::suspend();
         self.st.borrow().rand_answer
     }

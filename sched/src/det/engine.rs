@@ -319,14 +319,21 @@ impl<'a> Loop<'a> {
                             let s = &mut *st;
                             s.queues.push_yielded(p, g, &s.cfg.policy);
                         }
-                        Request::Rand(n) => {
+                        Request::Rand { n, rand } => {
                             self.decisions.clear();
-                            self.decisions.extend((0..n).map(|arm| Decision::SelectArm {
-                                g,
-                                arm: arm as u32,
-                                of: n as u32,
-                            }));
-                            match self.decide(&mut st, ChoiceKind::SelectArm) {
+                            let kind = if rand {
+                                self.decisions
+                                    .extend((0..n).map(|v| Decision::Rand { g, value: v as u64 }));
+                                ChoiceKind::Rand
+                            } else {
+                                self.decisions.extend((0..n).map(|arm| Decision::SelectArm {
+                                    g,
+                                    arm: arm as u32,
+                                    of: n as u32,
+                                }));
+                                ChoiceKind::SelectArm
+                            };
+                            match self.decide(&mut st, kind) {
                                 Some(i) => {
                                     st.rand_answer = i;
                                     continue;

@@ -93,8 +93,12 @@ pub(crate) enum Request {
     Park,
     /// Yielded: goes where the policy sends yields.
     Yield,
-    /// Needs a recorded random index in `0..n`.
-    Rand(usize),
+    /// Needs a recorded random index in `0..n`: a `select!` arm
+    /// (`rand == false`) or a `sched::rand` draw (`rand == true`).
+    Rand {
+        n: usize,
+        rand: bool,
+    },
 }
 
 /// One logical P.

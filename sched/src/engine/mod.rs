@@ -124,12 +124,21 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
     }
 }
 
-/// A uniform index in `0..n` (`n > 0`).
+/// A uniform index in `0..n` (`n > 0`): a `select!` arm.
 pub(crate) fn random(n: usize) -> usize {
     if let Some(x) = det::current() {
-        return x.random(n);
+        return x.random(n, false);
     }
     rt::fast_random(n)
+}
+
+/// A uniform byte for `sched::rand`: a recorded `Rand` choice among 256 in
+/// the deterministic engine.
+pub(crate) fn random_byte() -> u8 {
+    if let Some(x) = det::current() {
+        return x.random(256, true) as u8;
+    }
+    rt::fast_random(256) as u8
 }
 
 /// Starts goroutines later, from anywhere (a timer callback): captured in
