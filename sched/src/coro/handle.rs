@@ -45,7 +45,10 @@ impl Coro {
     /// A coroutine that will run `f` on `stack` when first resumed. Its
     /// overflow report says "a goroutine without a label" until
     /// [`Coro::set_label`]; the scheduler uses [`Coro::with_label`].
-    pub fn new(stack: Stack, f: Box<dyn FnOnce() + Send>) -> Coro {
+    ///
+    /// `f` is moved onto the coroutine's own stack (no heap allocation for
+    /// it); a `Box<dyn FnOnce() + Send>` works too.
+    pub fn new<F: FnOnce() + Send + 'static>(stack: Stack, f: F) -> Coro {
         let info = stack.info();
         let inner = Coroutine::with_stack(stack, move |y: &CoroYielder, ()| {
             register_yielder(y);
@@ -62,7 +65,11 @@ impl Coro {
     }
 
     /// A coroutine whose overflow report names it by `label`.
-    pub fn with_label(stack: Stack, label: GoroutineLabel, f: Box<dyn FnOnce() + Send>) -> Coro {
+    pub fn with_label<F: FnOnce() + Send + 'static>(
+        stack: Stack,
+        label: GoroutineLabel,
+        f: F,
+    ) -> Coro {
         let mut coro = Coro::new(stack, f);
         coro.set_label(label);
         coro

@@ -58,7 +58,7 @@ where
     let inner = Arc::new(JoinInner::new());
     let done = inner.clone();
     let owner = shared.clone();
-    let body = Box::new(move || {
+    let body = move || {
         let r = catch_unwind(AssertUnwindSafe(f));
         super::trace::emit(&owner, || model::Event::GEnded {
             g: super::worker::gid(id),
@@ -68,7 +68,7 @@ where
         // main goroutine that joined everything sees no leaks.
         owner.registry.remove(id);
         done.complete(r);
-    });
+    };
     let stack = current_m()
         .and_then(|m| m.with_p(|p| p.stacks.get()))
         .unwrap_or_else(|| shared.stacks.alloc())
