@@ -3,3 +3,5 @@
 //! One folder per reproduced result, the policy lab (`lab` binary: workloads ×
 //! policies on the discrete-event simulator of [`model::sim`]), and the
 //! side-by-side benchmark harness against Go and tokio (`papers/bench/`).
+
+pub mod bench;

@@ -1,0 +1,175 @@
+//! The workloads on the `sched` runtime. Each runs as the main goroutine of a
+//! runtime built before the clock starts; [`run`] picks one by name.
+//!
+//! Differences from the Go programs, all forced by what `sched` has today:
+//! - fork-join (`fib`, `spawn_join`, `imbalanced`, `spawn_many`,
+//!   `yield_many`) joins `JoinHandle`s where Go uses a `WaitGroup` or a
+//!   one-slot channel;
+//! - `mutex` uses `std::sync::Mutex` (sched has no goroutine mutex yet): a
+//!   waiter blocks its M instead of parking the goroutine;
+//! - channel workloads are in [`super::sched_chan`] behind the `chan`
+//!   feature; `select` waits for `select!`.
+
+use super::common::{self, Args, Outcome};
+use sched::{Policy, Runtime, Stats};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Builds the runtime the arguments ask for, runs the workload, and returns
+/// its outcome with the runtime's counters.
+pub fn run(args: &Args, n: u64) -> Result<(Outcome, Stats), String> {
+    let mut b = Runtime::builder().procs(args.procs);
+    if let Some(spec) = &args.policy {
+        b = b.policy(Policy::parse(spec).map_err(|e| format!("--policy {spec}: {e}"))?);
+    }
+    let rt = b.build().map_err(|e| format!("{e:?}"))?;
+    let body = body(&args.workload)?;
+    let o = rt.block_on(move || body(n));
+    Ok((o, rt.stats()))
+}
+
+type Body = fn(u64) -> Outcome;
+
+fn body(workload: &str) -> Result<Body, String> {
+    Ok(match workload {
+        "spawn_join" => spawn_join,
+        "yield" => yield_,
+        "fib" => fib,
+        "imbalanced" => imbalanced,
+        "mutex" => mutex,
+        "spawn_many" => spawn_many,
+        "yield_many" => yield_many,
+        "select" => return Err("needs sched's select! (not written yet)".into()),
+        other => return chan_body(other),
+    })
+}
+
+#[cfg(feature = "chan")]
+fn chan_body(workload: &str) -> Result<Body, String> {
+    super::sched_chan::body(workload)
+}
+
+#[cfg(not(feature = "chan"))]
+fn chan_body(workload: &str) -> Result<Body, String> {
+    Err(format!(
+        "{workload} needs sched channels: build papers with --features chan"
+    ))
+}
+
+/// spawn_join: `n` goroutines spawned by main, then all joined; each returns i.
+fn spawn_join(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let hs: Vec<_> = (0..n).map(|i| sched::go(move || i)).collect();
+    let sum = hs.into_iter().map(|h| h.join().unwrap()).sum();
+    Outcome::new(t0.elapsed(), n, sum)
+}
+
+/// yield: 3 goroutines, `n` yields each.
+fn yield_(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let hs: Vec<_> = (0..3)
+        .map(|_| {
+            sched::go(move || {
+                let mut c = 0u64;
+                for _ in 0..n {
+                    sched::yield_now();
+                    c += 1;
+                }
+                c
+            })
+        })
+        .collect();
+    let count = hs.into_iter().map(|h| h.join().unwrap()).sum();
+    Outcome::new(t0.elapsed(), 3 * n, count)
+}
+
+/// fib: fork-join fib(n), a goroutine per call above the cutoff.
+fn fib(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let r = fib_par(std::hint::black_box(n));
+    Outcome::new(t0.elapsed(), 1, r)
+}
+
+fn fib_par(n: u64) -> u64 {
+    if n <= common::FIB_CUTOFF {
+        return common::fib_seq(n);
+    }
+    let h = sched::go(move || fib_par(n - 1));
+    let b = fib_par(n - 2);
+    h.join().unwrap() + b
+}
+
+/// imbalanced: `n` tasks of (i%100)*1000 spin iterations, all spawned by
+/// main (so from one P).
+fn imbalanced(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let hs: Vec<_> = (0..n)
+        .map(|i| sched::go(move || common::spin((i % 100) * 1000, i + 1)))
+        .collect();
+    let sum = hs
+        .into_iter()
+        .fold(0u64, |s, h| s.wrapping_add(h.join().unwrap()));
+    Outcome::new(t0.elapsed(), 1, sum)
+}
+
+/// mutex: 8 goroutines, `n` increments in total under one lock.
+fn mutex(n: u64) -> Outcome {
+    let per = n / common::MUTEX_WORKERS;
+    let t0 = Instant::now();
+    let counter = Arc::new(Mutex::new(0u64));
+    let hs: Vec<_> = (0..common::MUTEX_WORKERS)
+        .map(|_| {
+            let c = counter.clone();
+            sched::go(move || {
+                for _ in 0..per {
+                    *c.lock().unwrap() += 1;
+                }
+            })
+        })
+        .collect();
+    hs.into_iter().for_each(|h| h.join().unwrap());
+    let total = *counter.lock().unwrap();
+    Outcome::new(t0.elapsed(), per * common::MUTEX_WORKERS, total)
+}
+
+/// spawn_many (tokio's micro-benchmark): `n` goroutines each decrement a
+/// counter; main joins them all. Repeated `MICRO_REPS` times.
+fn spawn_many(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let mut total = 0;
+    for _ in 0..common::MICRO_REPS {
+        let rem = Arc::new(AtomicU64::new(n));
+        let hs: Vec<_> = (0..n)
+            .map(|_| {
+                let rem = rem.clone();
+                sched::go(move || {
+                    rem.fetch_sub(1, Relaxed);
+                })
+            })
+            .collect();
+        hs.into_iter().for_each(|h| h.join().unwrap());
+        total += n - rem.load(Relaxed);
+    }
+    Outcome::new(t0.elapsed(), common::MICRO_REPS, total)
+}
+
+/// yield_many (tokio's micro-benchmark): 200 goroutines × `n` yields.
+fn yield_many(n: u64) -> Outcome {
+    let t0 = Instant::now();
+    let mut total = 0;
+    for _ in 0..common::MICRO_REPS {
+        let hs: Vec<_> = (0..common::YIELD_MANY_TASKS)
+            .map(|_| {
+                sched::go(move || {
+                    for _ in 0..n {
+                        sched::yield_now();
+                    }
+                    n
+                })
+            })
+            .collect();
+        total += hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>();
+    }
+    Outcome::new(t0.elapsed(), common::MICRO_REPS, total)
+}
