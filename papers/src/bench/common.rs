@@ -176,9 +176,18 @@ mod tests {
     #[test]
     fn args_parse_all_flags() {
         let a = Args::parse(
-            ["--workload", "fib", "--n", "25", "--procs", "2", "--policy", "go"]
-                .iter()
-                .map(|s| s.to_string()),
+            [
+                "--workload",
+                "fib",
+                "--n",
+                "25",
+                "--procs",
+                "2",
+                "--policy",
+                "go",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
         )
         .unwrap();
         assert_eq!(a.workload, "fib");
