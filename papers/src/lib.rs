@@ -5,3 +5,4 @@
 //! side-by-side benchmark harness against Go and tokio (`papers/bench/`).
 
 pub mod bench;
+pub mod real;

@@ -32,7 +32,10 @@ fn send<T>(tx: &Sender<T>, v: T) {
 }
 
 fn recv<T>(rx: &Receiver<T>) -> T {
-    rx.recv().ok().expect("senders gone")
+    match rx.recv() {
+        Ok(v) => v,
+        Err(_) => panic!("senders gone"),
+    }
 }
 
 /// pingpong: two goroutines, two unbuffered channels, `n` round trips.

@@ -173,3 +173,54 @@ fn yield_many(n: u64) -> Outcome {
     }
     Outcome::new(t0.elapsed(), common::MICRO_REPS, total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_small(workload: &str, n: u64, procs: usize) -> u64 {
+        let args = Args {
+            workload: workload.into(),
+            n,
+            procs,
+            policy: Some("go".into()),
+        };
+        run(&args, n).unwrap().0.result
+    }
+
+    #[test]
+    fn results_are_the_closed_forms() {
+        for procs in [1, 2] {
+            assert_eq!(run_small("spawn_join", 1000, procs), 999 * 1000 / 2);
+            assert_eq!(run_small("yield", 100, procs), 300);
+            assert_eq!(run_small("fib", 22, procs), 17711);
+            assert_eq!(run_small("mutex", 800, procs), 800);
+            assert_eq!(
+                run_small("spawn_many", 100, procs),
+                100 * common::MICRO_REPS
+            );
+            assert_eq!(
+                run_small("yield_many", 2, procs),
+                2 * common::YIELD_MANY_TASKS * common::MICRO_REPS
+            );
+        }
+        let spun: u64 = (0..200u64).fold(0, |s, i| {
+            s.wrapping_add(common::spin((i % 100) * 1000, i + 1))
+        });
+        assert_eq!(run_small("imbalanced", 200, 2), spun);
+    }
+
+    #[test]
+    fn select_and_unknown_policies_are_refused() {
+        let mut args = Args {
+            workload: "select".into(),
+            n: 10,
+            procs: 1,
+            policy: None,
+        };
+        assert!(run(&args, 10).is_err());
+        args.workload = "fib".into();
+        args.policy = Some("go,steal=sideways".into());
+        assert!(run(&args, 10).is_err());
+    }
+}
