@@ -39,6 +39,7 @@ WORKLOADS = {
     "yield": (10_000_000, 100_000, "ns/yield", 1),
     "skynet": (1_000_000, 10_000, "ms/run", 1e6),
     "idle_memory": (100_000, 10_000, "bytes/goroutine", None),
+    "idle_join": (100_000, 10_000, "bytes/goroutine", None),
     "fib": (30, 25, "ms/run", 1e6),
     "imbalanced": (10_000, 1_000, "ms/run", 1e6),
     "chan_throughput": (1_000_000, 10_000, "ns/message", 1),
@@ -167,6 +168,15 @@ class Cell:
     status: str = "ok"  # ok | unsupported | timeout | failed
     note: str = ""
     stats: str = ""
+
+
+def ablation_n(wl: str, quick: bool) -> int:
+    """Ablation sizes: a tenth of the full sizes (fib keeps 30), so that six
+    policies × every workload fit in the time box; quick sizes when quick."""
+    full, small = WORKLOADS[wl][0], WORKLOADS[wl][1]
+    if quick:
+        return small
+    return full if wl == "fib" else full // 10
 
 
 def run_one(cmd: list[str], workload: str, n: int, procs: int, policy: str | None,
@@ -345,9 +355,9 @@ def main() -> None:
     if not args.no_ablation:
         aruns = 1 if args.quick else args.ablation_runs
         for wl in workloads:
-            n = WORKLOADS[wl][1 if args.quick else 0]
+            n = ablation_n(wl, args.quick)
             for p in procs:
-                log(f"ablation {wl} procs={p}")
+                log(f"ablation {wl} n={n} procs={p}")
                 for r in range(aruns):
                     for spec, _ in ABLATION:
                         c = abl.setdefault((wl, p, spec), Cell())
@@ -376,8 +386,13 @@ def main() -> None:
                 problems.append(f"{wl} procs={p}: implementations disagree: {seen}")
 
     date = dt.datetime.now(dt.timezone.utc)
-    out = Path(args.out) if args.out else BENCH / "results" / (
-        date.strftime("%Y-%m-%d") + ("-quick" if args.quick else ""))
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    if args.out:
+        out = Path(args.out)
+    elif args.quick:  # smoke tests leave the repository alone
+        out = target / "bench-quick"
+    else:
+        out = BENCH / "results" / date.strftime("%Y-%m-%d")
     out.mkdir(parents=True, exist_ok=True)
     mach = machine(cmds)
     write_reports(out, date, mach, load_before, load_after, runs, args, chan,
@@ -482,7 +497,10 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         wr.writerows(raw)
     (out / "chart.svg").write_text(svg_chart(chart))
 
-    a = ["# Policy ablation (sched only)", ""] + head[:1] + [""] + \
+    a = ["# Policy ablation (sched only)", "",
+         f"Same run; {1 if args.quick else args.ablation_runs} interleaved run(s) per cell "
+         f"(policies interleaved); sizes: {'quick' if args.quick else 'a tenth of the full sizes (fib: 30)'}; "
+         f"median; ×r = relative to the `go` column.", ""] + \
         ["| workload | unit | P | " + " | ".join(f"`{s}`" for s, _ in ABLATION) + " |",
          "|---|---|---|" + "---|" * len(ABLATION)]
     for wl in workloads:
@@ -500,7 +518,7 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
                     rel = f" ×{s[0] / base[0]:.2f}" if base and c is not row[0] else ""
                     cellz.append(f"{fmt(s[0])}{rel}")
             a.append(f"| {wl} | {WORKLOADS[wl][2]} | {p} | " + " | ".join(cellz) + " |")
-    a += ["", "Medians; ×r = relative to the `go` column.", ""] + \
+    a += [""] + \
          [f"- `{s}`: {d}" for s, d in ABLATION] + [""]
     if abl:
         (out / "ablation.md").write_text("\n".join(a))

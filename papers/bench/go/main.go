@@ -66,6 +66,7 @@ var workloads = map[string]workload{
 	"yield":           {10_000_000, yield},
 	"skynet":          {1_000_000, skynet},
 	"idle_memory":     {100_000, idleMemory},
+	"idle_join":       {100_000, idleJoin},
 	"fib":             {30, fib},
 	"imbalanced":      {10_000, imbalanced},
 	"chan_throughput": {1_000_000, chanThroughput},
@@ -198,6 +199,40 @@ func idleMemory(n int) outcome {
 		ch <- uint64(i)
 	}
 	done.Wait()
+	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n)}
+}
+
+// idle_join: idle memory without channels on the sched side — a chain of n
+// goroutines, each spawns the next and waits for it to finish (here: a
+// receive on the child's done channel); the last waits for main's release.
+// RSS growth per goroutine once all have started.
+func idleJoin(n int) outcome {
+	runtime.GC()
+	before := rssKB("VmRSS")
+	t0 := time.Now()
+	release := make(chan struct{})
+	var started int64
+	var link func(k int, done chan uint64)
+	link = func(k int, done chan uint64) {
+		atomic.AddInt64(&started, 1)
+		if k == n-1 {
+			<-release
+			done <- uint64(k)
+			return
+		}
+		child := make(chan uint64, 1)
+		go link(k+1, child)
+		done <- uint64(k) + <-child
+	}
+	first := make(chan uint64, 1)
+	go link(0, first)
+	for atomic.LoadInt64(&started) < int64(n) {
+		runtime.Gosched()
+	}
+	spawnNs := since(t0)
+	after := rssKB("VmRSS")
+	close(release)
+	sum := <-first
 	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n)}
 }
 

@@ -98,7 +98,7 @@ pub fn default_n(workload: &str) -> Option<u64> {
     Some(match workload {
         "spawn_join" | "pingpong" | "skynet" | "chan_throughput" | "mutex" | "select" => 1_000_000,
         "yield" => 10_000_000,
-        "idle_memory" => 100_000,
+        "idle_memory" | "idle_join" => 100_000,
         "fib" => 30,
         "imbalanced" | "spawn_many" => 10_000,
         "chained_spawn" | "ping_pong" | "yield_many" => 1_000,

@@ -12,7 +12,7 @@
 
 use super::common::{self, Args, Outcome};
 use sched::{Policy, Runtime, Stats};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -40,6 +40,7 @@ fn body(workload: &str) -> Result<Body, String> {
         "mutex" => mutex,
         "spawn_many" => spawn_many,
         "yield_many" => yield_many,
+        "idle_join" => idle_join,
         "select" => return Err("needs sched's select! (not written yet)".into()),
         other => return chan_body(other),
     })
@@ -111,6 +112,44 @@ fn imbalanced(n: u64) -> Outcome {
         .into_iter()
         .fold(0u64, |s, h| s.wrapping_add(h.join().unwrap()));
     Outcome::new(t0.elapsed(), 1, sum)
+}
+
+/// idle_join: idle memory without channels — a chain of `n` goroutines,
+/// each spawns the next and joins it; the last yields until main releases
+/// it. `bytes_per_g` is the RSS growth per goroutine once all have started;
+/// `ns_per_op` the spawn time per goroutine.
+fn idle_join(n: u64) -> Outcome {
+    fn link(k: u64, n: u64, started: Arc<AtomicU64>, release: Arc<AtomicBool>) -> u64 {
+        started.fetch_add(1, Relaxed);
+        if k == n - 1 {
+            while !release.load(Acquire) {
+                sched::yield_now();
+            }
+            return k;
+        }
+        let (s, r) = (started.clone(), release.clone());
+        let child = sched::go(move || link(k + 1, n, s, r));
+        k + child.join().unwrap()
+    }
+    let before = common::status_kb("VmRSS");
+    let t0 = Instant::now();
+    let started = Arc::new(AtomicU64::new(0));
+    let release = Arc::new(AtomicBool::new(false));
+    let first = {
+        let (s, r) = (started.clone(), release.clone());
+        sched::go(move || link(0, n, s, r))
+    };
+    while started.load(Relaxed) < n {
+        sched::yield_now();
+    }
+    let spawn = t0.elapsed();
+    let after = common::status_kb("VmRSS");
+    // Release: pairs with the Acquire load of the last link.
+    release.store(true, Release);
+    let sum = first.join().unwrap();
+    let mut o = Outcome::new(spawn, n, sum);
+    o.bytes_per_g = Some(after.saturating_sub(before) as f64 * 1024.0 / n as f64);
+    o
 }
 
 /// mutex: 8 goroutines, `n` increments in total under one lock.
@@ -195,6 +234,7 @@ mod tests {
             assert_eq!(run_small("yield", 100, procs), 300);
             assert_eq!(run_small("fib", 22, procs), 17711);
             assert_eq!(run_small("mutex", 800, procs), 800);
+            assert_eq!(run_small("idle_join", 300, procs), 299 * 300 / 2);
             assert_eq!(
                 run_small("spawn_many", 100, procs),
                 100 * common::MICRO_REPS

@@ -49,6 +49,7 @@ fn rt_spawn(name: String, n: u64) -> tokio::task::JoinHandle<Result<Outcome, Str
             "yield" => yield_(n).await,
             "skynet" => skynet(n).await,
             "idle_memory" => idle_memory(n).await,
+            "idle_join" => idle_join(n).await,
             "fib" => fib(n).await,
             "imbalanced" => imbalanced(n).await,
             "chan_throughput" => chan_throughput(n).await,
@@ -171,6 +172,45 @@ async fn idle_memory(n: u64) -> Outcome {
     for h in hs {
         sum += h.await.unwrap();
     }
+    let mut o = Outcome::new(spawn, n, sum);
+    o.bytes_per_g = Some(after.saturating_sub(before) as f64 * 1024.0 / n as f64);
+    o
+}
+
+/// idle_join: a chain of `n` tasks, each spawns the next and awaits its
+/// `JoinHandle`; the last awaits main's release (a oneshot).
+async fn idle_join(n: u64) -> Outcome {
+    type Release = Arc<std::sync::Mutex<Option<oneshot::Receiver<()>>>>;
+    fn link(
+        k: u64,
+        n: u64,
+        started: Arc<AtomicU64>,
+        release: Release,
+    ) -> Pin<Box<dyn Future<Output = u64> + Send>> {
+        Box::pin(async move {
+            started.fetch_add(1, Relaxed);
+            if k == n - 1 {
+                let rx = release.lock().unwrap().take().unwrap();
+                rx.await.unwrap();
+                return k;
+            }
+            let child = tokio::spawn(link(k + 1, n, started, release));
+            k + child.await.unwrap()
+        })
+    }
+    let before = common::status_kb("VmRSS");
+    let t0 = Instant::now();
+    let started = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = oneshot::channel();
+    let release: Release = Arc::new(std::sync::Mutex::new(Some(rx)));
+    let first = tokio::spawn(link(0, n, started.clone(), release));
+    while started.load(Relaxed) < n {
+        tokio::task::yield_now().await;
+    }
+    let spawn = t0.elapsed();
+    let after = common::status_kb("VmRSS");
+    tx.send(()).unwrap();
+    let sum = first.await.unwrap();
     let mut o = Outcome::new(spawn, n, sum);
     o.bytes_per_g = Some(after.saturating_sub(before) as f64 * 1024.0 / n as f64);
     o
