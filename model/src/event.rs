@@ -181,6 +181,13 @@ pub enum Decision {
         victim: PId,
         count: u32,
     },
+    /// The G running on P proceeds to its next visible operation: the
+    /// model's unit of progress, and the deterministic engine's "which P
+    /// moves next" when several hold a running G.
+    Step {
+        p: PId,
+        g: GId,
+    },
     /// The running G on P was preempted (quantum expired or yield).
     Preempt {
         p: PId,

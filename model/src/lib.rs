@@ -11,26 +11,31 @@
 //! - [`event`]: the decision / event vocabulary shared by both engines;
 //! - [`chooser`], [`trace`]: choice points, choosers, and the trace types;
 //! - [`queue`]: logical run queues and Go's find-runnable order;
-//! - [`rng`]: the deterministic random number generator behind every seed.
+//! - [`rng`]: the deterministic random number generator behind every seed;
+//! - [`workload`]: the abstract program language and its one interpreter;
+//! - [`machine`]: the G-P-M state machine over a workload, its invariants
+//!   (checked after every transition) and an exhaustive explorer.
 //!
-//! The state machine over abstract goroutines (`machine`), the workload
-//! language (`workload`) and the discrete-event simulator (`sim`) build on
-//! these.
+//! The discrete-event simulator (`sim`) builds on these.
 
 #![forbid(unsafe_code)]
 
 pub mod chooser;
 pub mod event;
 pub mod ids;
+pub mod machine;
 pub mod policy;
 pub mod queue;
 pub mod rng;
+pub mod sim;
 pub mod state;
 pub mod trace;
 pub mod workload;
+pub mod workloads;
 
 pub use chooser::{ChoiceKind, ChoicePoint, Chooser};
 pub use event::{BlockReason, Decision, Event, Location, Op, OpKind, RunSource};
 pub use ids::{GId, MId, ObjId, PId};
+pub use machine::{Choice, Explorer, Machine, MachineConfig, Violation};
 pub use policy::{Policy, SchedPolicy};
 pub use rng::Rng;

@@ -103,6 +103,12 @@ impl RunQueues {
         }
     }
 
+    /// Go's `globrunqput`: to the global tail, whatever the policy (a G whose
+    /// blocking call returned and found no idle P).
+    pub fn push_global(&mut self, g: GId) {
+        self.global.push_back(g);
+    }
+
     /// Appends to the local tail, spilling half plus `g` to global when full.
     pub fn push_tail(&mut self, p: PId, g: GId, policy: &dyn SchedPolicy) -> usize {
         let local = &mut self.locals[p.index()];
@@ -132,14 +138,34 @@ impl RunQueues {
         if let Some(found) = self.take_local_or_global(p, policy) {
             return Some(found);
         }
+        self.steal_work(p, policy, rng).found
+    }
+
+    /// Step 4 of the order (Go's `stealWork`): up to `steal_rounds` rounds
+    /// over the victims in policy order, stopping at the first success. The
+    /// [`Search`] also says how many victims were probed and how many Gs
+    /// changed hands, for engines that charge time per attempt.
+    pub fn steal_work(&mut self, p: PId, policy: &dyn SchedPolicy, rng: &mut Rng) -> Search {
+        let mut attempts = 0;
         for round in 0..policy.steal_rounds() {
             for victim in policy.victims(p, self.procs(), rng) {
+                attempts += 1;
+                let before = self.locals[p.index()].ring.len();
                 if let Some(found) = self.steal(p, victim, round, policy) {
-                    return Some(found);
+                    let taken = self.locals[p.index()].ring.len() - before + 1;
+                    return Search {
+                        found: Some(found),
+                        attempts,
+                        taken,
+                    };
                 }
             }
         }
-        None
+        Search {
+            found: None,
+            attempts,
+            taken: 0,
+        }
     }
 
     /// Steps 1–3 of the order: periodic global check, slot, ring, global.
@@ -223,6 +249,39 @@ impl RunQueues {
         local.slot_streak = 0;
     }
 
+    /// Takes `g` out of whichever queue holds it, wherever it is in that
+    /// queue, and says where it was. No policy does this; the model's
+    /// any-interleaving scope does ("any runnable G may run next").
+    pub fn remove(&mut self, g: GId) -> Option<QueuePlace> {
+        if let Some(i) = self.global.iter().position(|&x| x == g) {
+            self.global.remove(i);
+            return Some(QueuePlace::Global);
+        }
+        for (i, local) in self.locals.iter_mut().enumerate() {
+            if local.runnext == Some(g) {
+                local.runnext = None;
+                return Some(QueuePlace::RunNext(PId::from(i)));
+            }
+            if let Some(j) = local.ring.iter().position(|&x| x == g) {
+                local.ring.remove(j);
+                return Some(QueuePlace::Local(PId::from(i)));
+            }
+        }
+        None
+    }
+
+    /// Every queued G with its place, global first, then each P's slot and ring.
+    pub fn queued(&self) -> impl Iterator<Item = (GId, QueuePlace)> + '_ {
+        let global = self.global.iter().map(|&g| (g, QueuePlace::Global));
+        let locals = self.locals.iter().enumerate().flat_map(|(i, l)| {
+            let p = PId::from(i);
+            let slot = l.runnext.map(|g| (g, QueuePlace::RunNext(p)));
+            slot.into_iter()
+                .chain(l.ring.iter().map(move |&g| (g, QueuePlace::Local(p))))
+        });
+        global.chain(locals)
+    }
+
     /// Where `g` is queued, if anywhere: `Some(None)` for global.
     pub fn position(&self, g: GId) -> Option<Option<PId>> {
         if self.global.contains(&g) {
@@ -233,6 +292,25 @@ impl RunQueues {
             .position(|l| l.contains(g))
             .map(|i| Some(PId::from(i)))
     }
+}
+
+/// The outcome of one [`RunQueues::steal_work`] pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Search {
+    /// The G to run, if a steal succeeded.
+    pub found: Option<Found>,
+    /// Victims probed (successful probe included).
+    pub attempts: u32,
+    /// Gs moved from the victim (the one that runs included).
+    pub taken: usize,
+}
+
+/// Where a queued G sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QueuePlace {
+    Global,
+    RunNext(PId),
+    Local(PId),
 }
 
 /// A G found by the schedule loop.
@@ -329,12 +407,50 @@ mod tests {
     }
 
     #[test]
+    fn steal_work_counts_attempts_and_taken() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(4);
+        let mut rng = Rng::new(3);
+        let empty = q.steal_work(p(0), &go, &mut rng);
+        assert_eq!((empty.found, empty.attempts, empty.taken), (None, 4 * 3, 0));
+        for i in 0..5 {
+            q.push_tail(p(2), GId(i), &go);
+        }
+        let s = q.steal_work(p(0), &go, &mut rng);
+        assert_eq!((s.found.unwrap().g, s.taken), (GId(2), 3));
+        assert!((1..=3).contains(&s.attempts));
+    }
+
+    #[test]
     fn runnext_is_stolen_only_on_the_last_round() {
         let go = Policy::go();
         let mut q = RunQueues::new(2);
         q.push_ready(p(0), GId(7), true, &go);
         assert!(q.steal(p(1), p(0), 0, &go).is_none());
         assert_eq!(q.steal(p(1), p(0), 3, &go).unwrap().g, GId(7));
+    }
+
+    #[test]
+    fn remove_takes_a_g_from_anywhere_and_says_where() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(2);
+        q.push_global(GId(1));
+        q.push_ready(p(1), GId(2), true, &go);
+        q.push_tail(p(1), GId(3), &go);
+        let all: Vec<_> = q.queued().collect();
+        assert_eq!(
+            all,
+            [
+                (GId(1), QueuePlace::Global),
+                (GId(2), QueuePlace::RunNext(p(1))),
+                (GId(3), QueuePlace::Local(p(1)))
+            ]
+        );
+        assert_eq!(q.remove(GId(3)), Some(QueuePlace::Local(p(1))));
+        assert_eq!(q.remove(GId(2)), Some(QueuePlace::RunNext(p(1))));
+        assert_eq!(q.remove(GId(1)), Some(QueuePlace::Global));
+        assert_eq!(q.remove(GId(1)), None);
+        assert!(q.is_empty());
     }
 
     #[test]

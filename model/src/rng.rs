@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// SplitMix64: deterministic, seedable, `Copy`-cheap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rng {
     state: u64,
 }

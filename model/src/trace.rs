@@ -102,15 +102,28 @@ impl Trace {
         }
     }
 
-    /// The chosen indices, in order: what a replay feeds back.
+    /// The chosen indices of the real choice points (two or more options),
+    /// in order: what a replay feeds back. Forced entries (one option) are
+    /// recorded for readability but a [`Chooser`](crate::Chooser) is never
+    /// asked about them, so they are skipped here.
     pub fn choices(&self) -> Vec<usize> {
-        self.entries.iter().map(|e| e.chosen as usize).collect()
+        self.entries
+            .iter()
+            .filter(|e| e.of > 1)
+            .map(|e| e.chosen as usize)
+            .collect()
     }
 }
 
 impl fmt::Display for TraceEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{:<5} {:?}", self.step, self.decision)?;
+        if let Some(op) = self.op {
+            write!(f, "  {op:?}")?;
+            if let Some(object) = self.object {
+                write!(f, " {object}")?;
+            }
+        }
         if self.of > 1 {
             write!(f, "  [option {} of {}]", self.chosen, self.of)?;
         }

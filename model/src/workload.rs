@@ -433,17 +433,25 @@ impl Workload {
         Workload::single(&format!("blocking({n})"), tasks, 2)
     }
 
-    /// Two self-respawning goroutines (each does `cost` of work, spawns its
-    /// successor and exits, `generations` times) and one victim that yields
-    /// first (Go's `Gosched` puts it in the global queue), then works. Under a
-    /// policy that never checks the global queue ahead of local work, the
-    /// pair keeps the victim waiting until both chains end.
+    /// Two self-respawning goroutines and a victim. Each generation does
+    /// `cost` of work, spawns its successor, then spawns a one-step helper;
+    /// `generations` generations per chain. The helper takes the `runnext`
+    /// slot and pushes the successor into the local ring, so every
+    /// generation starts a new time slice (a successor run from the slot
+    /// would inherit its parent's, and no tick would pass). The victim is
+    /// spawned first, so the chains push it into the ring and it runs only
+    /// once a slice has started; it yields (Go's `Gosched` puts it in the
+    /// global queue), then works. The local queue is never empty while the chains last, so a
+    /// policy that never checks the global queue ahead of local work keeps
+    /// the victim waiting for about `2 × generations` slices; Go's check
+    /// every 61 ticks takes it within 61 slices of a P.
     pub fn respawning_pairs(generations: u32, cost: u64) -> Self {
+        let helper = generations;
         let mut tasks: Vec<Task> = (0..generations)
             .map(|k| {
                 let mut steps = vec![Step::Compute(cost)];
                 if k > 0 {
-                    steps.push(Step::Spawn(k - 1));
+                    steps.extend([Step::Spawn(k - 1), Step::Spawn(helper)]);
                 }
                 Task {
                     name: format!("respawn{k}"),
@@ -451,13 +459,17 @@ impl Workload {
                 }
             })
             .collect();
-        let victim = generations;
+        tasks.push(Task {
+            name: "helper".into(),
+            steps: vec![Step::Compute(cost)],
+        });
+        let victim = generations + 1;
         tasks.push(Task {
             name: "victim".into(),
             steps: vec![Step::Yield, Step::Compute(cost)],
         });
         let top = generations.saturating_sub(1);
-        let main = vec![Step::Spawn(top), Step::Spawn(top), Step::Spawn(victim)];
+        let main = vec![Step::Spawn(victim), Step::Spawn(top), Step::Spawn(top)];
         tasks.push(Task {
             name: "main".into(),
             steps: main,
@@ -465,7 +477,7 @@ impl Workload {
         Workload::single(
             &format!("respawning_pairs({generations})"),
             tasks,
-            generations + 1,
+            generations + 2,
         )
     }
 }
@@ -528,7 +540,8 @@ mod tests {
             (Workload::producer_consumer(2, 4, 10, 0, 1), 2 * 2 * 10),
             (Workload::producer_consumer(3, 1, 5, 2, 1), 2 * 3 * 5),
             (Workload::blocking(4, 100, 3), 4 * 4 * 3),
-            (Workload::respawning_pairs(5, 2), 2 * 5 * 2 + 2),
+            // Two chains of 5 generations and 4 helpers each, and the victim.
+            (Workload::respawning_pairs(5, 2), 2 * (5 + 4) * 2 + 2),
         ];
         for (w, want) in cases {
             let (prog, work) = run_fifo(&w);

@@ -5,4 +5,5 @@
 //! side-by-side benchmark harness against Go and tokio (`papers/bench/`).
 
 pub mod bench;
+pub mod lab;
 pub mod real;

@@ -26,6 +26,7 @@ mod decide;
 mod parse;
 
 pub use decide::{SchedPolicy, VictimIter};
+pub use parse::KNOBS;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -72,10 +72,10 @@ where
         });
     shared.registry.insert(g.clone());
     let label = crate::stack::GoroutineLabel::new(id, location);
-    let task = Task {
+    let task = Box::new(super::g::GTask {
         g,
         coro: Coro::with_label(stack, label, body),
-    };
+    });
     (
         task,
         JoinHandle {

@@ -288,12 +288,17 @@ impl Runtime {
         shared.nthreads.store(0, Relaxed);
         // SeqCst: spinning protocol; no M runs now.
         shared.nmspinning.store(0, SeqCst);
-        let mut leftovers = shared.global.drain();
+        let mut leftovers = Vec::new();
+        while let Some(t) = shared.global.pop() {
+            leftovers.push(t);
+        }
         {
             let mut idle = shared.lock_idle();
             idle.ms.clear();
             for p in idle.ps.iter_mut() {
-                leftovers.extend(p.local.drain());
+                while let Some((t, _)) = p.local.pop(true) {
+                    leftovers.push(t);
+                }
             }
         }
         leftovers.extend(shared.registry.clear());

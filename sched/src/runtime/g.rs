@@ -55,13 +55,16 @@ impl std::fmt::Debug for GShared {
     }
 }
 
-/// A runnable goroutine: what run queues hold and Ms resume.
-pub(crate) struct Task {
+/// A runnable goroutine: what run queues hold (boxed, as one pointer: the
+/// lock-free ring stores `queue::Item`s) and Ms resume.
+pub(crate) type Task = Box<GTask>;
+
+pub(crate) struct GTask {
     pub(crate) g: Arc<GShared>,
     pub(crate) coro: Coro,
 }
 
-impl std::fmt::Debug for Task {
+impl std::fmt::Debug for GTask {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.g.fmt(f)
     }

@@ -2,7 +2,7 @@
 //!
 //! `mod.rs` only declares; each noun has its file: `g` (goroutines and the
 //! wake protocol), `shared` (state of all Ms, spinning protocol), `worker`
-//! (the M's schedule loop), `sysmon`, `localq` / `global` (run queues),
+//! (the M's schedule loop), `sysmon`, `timers` (the run queues are `crate::queue`),
 //! `context` (thread-locals), `join`, `api` (what goroutines call),
 //! `builder` (settings, the runtime, shutdown), `stats`.
 
@@ -10,9 +10,7 @@ mod api;
 mod builder;
 mod context;
 mod g;
-mod global;
 mod join;
-mod localq;
 mod shared;
 mod stats;
 mod sysmon;

@@ -20,9 +20,8 @@
 //! `findRunnable`; it is model-checked by the loom suite of the queue layer.
 
 use super::g::{GShared, Task};
-use super::global::GlobalQueue;
-use super::localq::{LocalQueue, Stealer};
 use super::stats::PCounters;
+use crate::queue::{Global, LocalQueue, QueueStealer};
 use model::{PId, Rng, SchedPolicy};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
@@ -38,7 +37,7 @@ pub(crate) const P_SYSCALL: u8 = 2;
 /// The owner half of a P: moved (boxed) between Ms.
 pub(crate) struct P {
     pub(crate) id: PId,
-    pub(crate) local: LocalQueue,
+    pub(crate) local: LocalQueue<Task>,
     pub(crate) schedtick: u64,
     pub(crate) slot_streak: u32,
     pub(crate) rng: Rng,
@@ -48,7 +47,7 @@ pub(crate) struct P {
 
 /// The public half of a P.
 pub(crate) struct PShared {
-    pub(crate) stealer: Stealer,
+    pub(crate) stealer: QueueStealer<Task>,
     /// Sysmon asks the running goroutine to yield (a hint: Relaxed both ways).
     pub(crate) preempt: AtomicBool,
     /// Sysmon already reported the running goroutine for ignoring `preempt`.
@@ -94,7 +93,7 @@ pub(crate) struct Shared {
     pub(crate) policy: Arc<dyn SchedPolicy>,
     pub(crate) config: Config,
     pub(crate) ps: Box<[PShared]>,
-    pub(crate) global: GlobalQueue,
+    pub(crate) global: Global<Task>,
     pub(crate) idle: Mutex<Idle>,
     /// Idle Ps (mirror of `idle.ps.len()`, SeqCst: spinning protocol).
     pub(crate) npidle: AtomicUsize,
@@ -131,7 +130,7 @@ impl Shared {
         let mut ps = Vec::with_capacity(config.procs);
         let mut owners = Vec::with_capacity(config.procs);
         for i in 0..config.procs {
-            let (local, stealer) = super::localq::new(policy.local_capacity());
+            let (local, stealer) = LocalQueue::for_policy(&*policy);
             ps.push(PShared {
                 stealer,
                 preempt: AtomicBool::new(false),
@@ -160,7 +159,7 @@ impl Shared {
             policy,
             config,
             ps: ps.into_boxed_slice(),
-            global: GlobalQueue::default(),
+            global: Global::new(),
             idle: Mutex::new(Idle {
                 ps: owners,
                 ms: Vec::new(),
@@ -224,9 +223,10 @@ impl Shared {
             .unwrap_or(u64::MAX)
     }
 
-    /// Whether any queue holds work (the spinner's re-check).
+    /// Whether any queue holds work (the spinner's re-check). The caller
+    /// issues the SeqCst fence of the spinning protocol first.
     pub(crate) fn any_work(&self) -> bool {
-        !self.global.is_empty() || self.ps.iter().any(|p| p.stealer.len() > 0)
+        !self.global.is_empty() || self.ps.iter().any(|p| !p.stealer.is_empty())
     }
 
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,

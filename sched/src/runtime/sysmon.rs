@@ -97,7 +97,7 @@ fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
     if long < RETAKE_NS {
         return false;
     }
-    let has_work = ps.stealer.len() > 0 || !shared.global.is_empty();
+    let has_work = !ps.stealer.is_empty() || !shared.global.is_empty();
     if !has_work && long < RETAKE_IDLE_NS {
         return false;
     }
@@ -112,7 +112,7 @@ fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
 
 /// Go's `handoffp`: a P with work gets an M; otherwise it goes idle.
 pub(crate) fn handoff(shared: &Arc<Shared>, p: Box<P>) {
-    if shared.p(p.id).stealer.len() > 0 || !shared.global.is_empty() {
+    if !shared.p(p.id).stealer.is_empty() || !shared.global.is_empty() {
         shared.p(p.id).status.store(P_RUNNING, Relaxed);
         shared.startm(p, false);
     } else {

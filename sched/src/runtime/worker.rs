@@ -19,6 +19,7 @@ use super::g::{Task, DONE, RUNNING};
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use crate::coro::CoroState;
+use crate::queue::Steal;
 use model::RunSource;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -134,7 +135,11 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         }
     }
     let slot_may_run = policy.runnext_may_run(p.slot_streak);
-    if let Some((t, src)) = p.local.pop(slot_may_run) {
+    if let Some((t, src)) = p
+        .local
+        .pop(slot_may_run)
+        .map(|(t, s)| (t, RunSource::from(s)))
+    {
         let new_slice = src != RunSource::RunNext || !policy.runnext_inherits_time_slice();
         return Some((t, src, new_slice));
     }
@@ -160,17 +165,11 @@ fn take_global(shared: &Shared, p: &mut P) -> Option<Task> {
     if shared.global.is_empty() {
         return None;
     }
-    let cap = shared.policy.local_capacity().unwrap_or(usize::MAX / 2);
-    let n = shared
-        .policy
-        .global_batch(shared.global.len(), shared.config.procs, cap);
-    let mut batch = shared
+    let (procs, policy) = (shared.config.procs, &*shared.policy);
+    let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
+    shared
         .global
-        .pop_batch(n.min(p.local.room() + 1))
-        .into_iter();
-    let first = batch.next()?;
-    p.local.extend(batch);
-    Some(first)
+        .pop_batch(&mut p.local, |len| policy.global_batch(len, procs, cap))
 }
 
 /// Go's `stealWork`: rounds over victims in policy order.
@@ -184,10 +183,19 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
             }
             let vs = shared.p(victim);
             PCounters::bump(&shared.p(p.id).counters.steal_attempts);
-            if let Some((t, n)) =
-                vs.stealer
+            // A lost race (`Retry`) means another thief made progress: try
+            // the same victim again at once (Go's `runqgrab` loop).
+            let stolen = loop {
+                match vs
+                    .stealer
                     .steal_into(&mut p.local, |k| policy.steal_count(k), steal_runnext)
-            {
+                {
+                    Steal::Retry => continue,
+                    Steal::Empty => break None,
+                    Steal::Success(t, n) => break Some((t, n)),
+                }
+            };
+            if let Some((t, n)) = stolen {
                 PCounters::bump_shared(&vs.counters.stolen_out, n as u64);
                 let c = &shared.p(p.id).counters;
                 c.stolen_in
@@ -217,8 +225,11 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
     }
     if *spinning {
         *spinning = false;
-        // SeqCst: spinning protocol — decrement, then re-check every queue.
+        // SeqCst: spinning protocol — decrement, fence, then re-check every
+        // queue (the queues' own length hints are Relaxed; the fence pairs
+        // with the submitter's fence in `wake_after_ready`).
         shared.nmspinning.fetch_sub(1, SeqCst);
+        std::sync::atomic::fence(SeqCst);
         if shared.any_work() && !shared.shutdown.load(Acquire) {
             let mut idle = shared.lock_idle();
             if let Some(p) = shared.pidleget(&mut idle) {
@@ -264,7 +275,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
         CoroState::Finished(r) => {
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
-            let Task { g, coro } = task;
+            let super::g::GTask { g, coro } = *task;
             g.state.store(DONE, Release);
             let stack = coro.into_stack();
             m.with_p(|p| p.stacks.put(stack));
@@ -311,6 +322,7 @@ fn after_switch(m: &MCtx, task: Task) {
         Switch::SyscallNoP => {
             task.g.state.store(super::g::RUNNABLE, Relaxed);
             shared.global.push(task);
+            wake_after_ready(shared);
             // Our M has no P; `m_main` will look for one.
         }
     }
