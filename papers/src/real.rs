@@ -195,7 +195,7 @@ pub fn spin_rate() -> f64 {
 #[cfg(feature = "chan")]
 mod chans {
     use model::workload::ChanId;
-    use sched::{Receiver, Sender};
+    use sched::chan::{Receiver, Sender};
 
     pub(super) type Chans = Vec<(Sender<()>, Receiver<()>)>;
 
@@ -304,6 +304,16 @@ mod tests {
             run_real(&w, 1, Policy::go()).unwrap_err(),
             RealError::NeedsChannels
         );
+    }
+
+    #[cfg(feature = "chan")]
+    #[test]
+    fn producer_consumer_runs_with_channels() {
+        for cap in [0, 4] {
+            let w = Workload::producer_consumer(2, 2, 50, cap, 500);
+            let r = run_real(&w, 2, Policy::go()).unwrap();
+            assert_eq!(r.goroutines, 5);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The channel workloads on `sched`, written against the fixed channel API
 //! (`sched::chan::<T>(cap) -> (Sender<T>, Receiver<T>)`, `send(&self, v)`,
-//! `recv(&self)`, both ends `Clone`, `cap == 0` unbuffered). Compiled only
-//! with the `chan` feature, until the channels are on main.
+//! `recv(&self)`, both ends `Clone`, `cap == 0` unbuffered) and `select!`.
+//! Compiled only with the `chan` feature, until the channels are on main.
 //!
 //! The channel kinds follow the Go program one for one: `pingpong` and
 //! `idle_memory` are unbuffered, `skynet` uses 10 slots per node,
@@ -9,7 +9,7 @@
 //! micro-benchmarks (`oneshot` there) have one slot here.
 
 use super::common::Outcome;
-use sched::{chan, Receiver, Sender};
+use sched::chan::{chan, Receiver, Sender};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,6 +23,7 @@ pub(super) fn body(workload: &str) -> Result<fn(u64) -> Outcome, String> {
         "chan_throughput" => chan_throughput,
         "chained_spawn" => chained_spawn,
         "ping_pong" => ping_pong,
+        "select" => select,
         other => return Err(format!("unknown workload {other}")),
     })
 }
@@ -173,4 +174,53 @@ fn ping_pong(n: u64) -> Outcome {
         total += recv(&done_rx);
     }
     Outcome::new(t0.elapsed(), super::common::MICRO_REPS, total)
+}
+
+/// select: two producers on two unbuffered channels, one consumer selecting
+/// over both arms; `n` messages in total.
+fn select(n: u64) -> Outcome {
+    let half = n / 2;
+    let t0 = Instant::now();
+    let (a_tx, a) = chan::<u64>(0);
+    let (b_tx, b) = chan::<u64>(0);
+    for tx in [a_tx, b_tx] {
+        sched::go(move || (0..half).for_each(|i| send(&tx, i)));
+    }
+    let mut sum = 0;
+    for _ in 0..2 * half {
+        sched::select! {
+            recv(a) -> v => sum += v.ok().unwrap_or_default(),
+            recv(b) -> v => sum += v.ok().unwrap_or_default(),
+        }
+    }
+    Outcome::new(t0.elapsed(), 2 * half, sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::{Args, MICRO_REPS};
+    use super::super::sched_workloads::run;
+
+    fn run_small(workload: &str, n: u64, procs: usize) -> u64 {
+        let args = Args {
+            workload: workload.into(),
+            n,
+            procs,
+            policy: None,
+        };
+        run(&args, n).unwrap().0.result
+    }
+
+    #[test]
+    fn channel_results_are_the_closed_forms() {
+        for procs in [1, 2] {
+            assert_eq!(run_small("pingpong", 1000, procs), 1000 * 1001 / 2);
+            assert_eq!(run_small("skynet", 1000, procs), 999 * 1000 / 2);
+            assert_eq!(run_small("idle_memory", 500, procs), 499 * 500 / 2);
+            assert_eq!(run_small("chan_throughput", 1000, procs), 999 * 1000 / 2);
+            assert_eq!(run_small("select", 1000, procs), 2 * (499 * 500 / 2));
+            assert_eq!(run_small("chained_spawn", 20, procs), MICRO_REPS);
+            assert_eq!(run_small("ping_pong", 10, procs), 10 * MICRO_REPS);
+        }
+    }
 }

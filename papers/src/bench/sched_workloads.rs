@@ -8,7 +8,7 @@
 //! - `mutex` uses `std::sync::Mutex` (sched has no goroutine mutex yet): a
 //!   waiter blocks its M instead of parking the goroutine;
 //! - channel workloads are in [`super::sched_chan`] behind the `chan`
-//!   feature; `select` waits for `select!`.
+//!   feature (with `select`, which needs `select!`).
 
 use super::common::{self, Args, Outcome};
 use sched::{Policy, Runtime, Stats};
@@ -41,7 +41,6 @@ fn body(workload: &str) -> Result<Body, String> {
         "spawn_many" => spawn_many,
         "yield_many" => yield_many,
         "idle_join" => idle_join,
-        "select" => return Err("needs sched's select! (not written yet)".into()),
         other => return chan_body(other),
     })
 }
@@ -251,16 +250,13 @@ mod tests {
     }
 
     #[test]
-    fn select_and_unknown_policies_are_refused() {
-        let mut args = Args {
-            workload: "select".into(),
+    fn unknown_policies_are_refused() {
+        let args = Args {
+            workload: "fib".into(),
             n: 10,
             procs: 1,
-            policy: None,
+            policy: Some("go,steal=sideways".into()),
         };
-        assert!(run(&args, 10).is_err());
-        args.workload = "fib".into();
-        args.policy = Some("go,steal=sideways".into());
         assert!(run(&args, 10).is_err());
     }
 }
