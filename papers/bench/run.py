@@ -323,7 +323,7 @@ def main() -> None:
     ap.add_argument("--procs", default="1,2")
     ap.add_argument("--no-go", action="store_true")
     ap.add_argument("--no-ablation", action="store_true")
-    ap.add_argument("--ablation-runs", type=int, default=3)
+    ap.add_argument("--ablation-runs", type=int, default=2)
     ap.add_argument("--chan", choices=["auto", "on", "off"], default="auto",
                     help="build sched's channel workloads (auto: when sched::chan exists)")
     ap.add_argument("--out", default=None, help="results folder (default results/<date>)")

@@ -80,7 +80,7 @@ var workloads = map[string]workload{
 
 // Repetitions of the tokio micro-benchmarks inside one process (each is
 // ~1 ms; tokio's bencher repeats them too).
-const microReps = 100
+const microReps = 20
 
 func since(t0 time.Time) int64 { return time.Since(t0).Nanoseconds() }
 

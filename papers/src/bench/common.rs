@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Repetitions of tokio's scheduler micro-benchmarks inside one process
 /// (each is about a millisecond; tokio's bencher repeats them too). The Go
 /// program uses the same constant.
-pub const MICRO_REPS: u64 = 100;
+pub const MICRO_REPS: u64 = 20;
 
 /// Tasks in `yield_many` (tokio's value).
 pub const YIELD_MANY_TASKS: u64 = 200;
