@@ -327,6 +327,7 @@ def main() -> None:
     ap.add_argument("--chan", choices=["auto", "on", "off"], default="auto",
                     help="build sched's channel workloads (auto: when sched::chan exists)")
     ap.add_argument("--out", default=None, help="results folder (default results/<date>)")
+    ap.add_argument("--label", default="", help="a note for the report header (e.g. which sched branch)")
     args = ap.parse_args()
     runs = args.runs or (1 if args.quick else 5)
     chan = has_sched_chan() if args.chan == "auto" else args.chan == "on"
@@ -376,14 +377,20 @@ def main() -> None:
                 if len(c.results) > 1:
                     problems.append(f"{wl} procs={p} {imp}: results differ between runs {c.results}")
                 seen.update({imp: r for r in c.results})
+            if len(set(seen.values())) > 1:
+                problems.append(f"{wl} procs={p}: implementations disagree: {seen}")
+            # The ablation runs other sizes: its policies must agree among themselves.
+            seen = {}
             for spec, _ in ABLATION:
                 c = abl.get((wl, p, spec))
                 if c and c.status in ("failed", "timeout"):
                     problems.append(f"{wl} procs={p} sched[{spec}]: {c.status}: {c.note}")
+                if c and len(c.results) > 1:
+                    problems.append(f"{wl} procs={p} sched[{spec}]: results differ between runs {c.results}")
                 if c:
-                    seen.update({f"sched[{spec}]": r for r in c.results})
+                    seen.update({spec: r for r in c.results})
             if len(set(seen.values())) > 1:
-                problems.append(f"{wl} procs={p}: implementations disagree: {seen}")
+                problems.append(f"{wl} procs={p}: ablation policies disagree: {seen}")
 
     date = dt.datetime.now(dt.timezone.utc)
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
@@ -412,8 +419,9 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         "",
         f"- machine: {mach['cpu']}, {mach['cores']} cores, {mach['kernel']}",
         f"- {mach['go']}; {mach['rustc']}; tokio {mach['tokio']}; sched at {mach['sched']}"
-        f"{'' if chan else ' (channel workloads compiled out: no sched::chan yet)'}",
+        f"{'' if chan else ' (channel workloads compiled out: no sched::chan on this checkout)'}",
         f"- load average (1/5/15 min) before: {load_before}; after: {load_after}",
+        *([f"- note: {args.label}"] if args.label else []),
         "- each program times only its workload (after process start and runtime build)",
         "",
     ]
