@@ -230,3 +230,85 @@ fn sleep_outside_a_runtime_uses_the_fallback_timer() {
     sched::time::sleep(Duration::from_millis(20));
     assert!(t.elapsed() >= Duration::from_millis(20));
 }
+
+#[test]
+fn tracing_records_each_goroutines_life_in_order() {
+    use model::event::Event;
+    let rt = Runtime::builder().procs(2).tracing(true).build().unwrap();
+    rt.block_on(|| {
+        let hs: Vec<_> = (0..20)
+            .map(|i| go(move || sched::time::sleep(Duration::from_millis(i % 3))))
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        sched::blocking(|| std::thread::sleep(Duration::from_millis(1)));
+    });
+    let events = rt.events();
+    let count = |f: &dyn Fn(&Event) -> bool| events.iter().filter(|e| f(&e.event)).count();
+    assert_eq!(
+        count(&|e| matches!(e, Event::GCreated { .. })),
+        21,
+        "main + 20"
+    );
+    assert_eq!(
+        count(&|e| matches!(
+            e,
+            Event::GEnded {
+                panicked: false,
+                ..
+            }
+        )),
+        21
+    );
+    assert!(
+        count(&|e| matches!(e, Event::GBlocked { .. })) >= 20,
+        "every sleeper and the joining main blocked"
+    );
+    assert!(count(&|e| matches!(e, Event::GUnblocked { .. })) >= 20);
+    assert_eq!(count(&|e| matches!(e, Event::SyscallEnter { .. })), 1);
+    assert_eq!(count(&|e| matches!(e, Event::SyscallExit { .. })), 1);
+    // Per goroutine: created, then started, ..., then ended, in time order.
+    for g in 1..=21u32 {
+        let mine: Vec<&Event> = events
+            .iter()
+            .map(|e| &e.event)
+            .filter(|e| match e {
+                Event::GCreated { g: x, .. }
+                | Event::GStarted { g: x, .. }
+                | Event::GEnded { g: x, .. } => x.0 == g,
+                _ => false,
+            })
+            .collect();
+        assert!(
+            matches!(mine.first(), Some(Event::GCreated { .. })),
+            "g{g}: {mine:?}"
+        );
+        assert!(
+            matches!(mine.get(1), Some(Event::GStarted { .. })),
+            "g{g}: {mine:?}"
+        );
+        assert!(
+            matches!(mine.last(), Some(Event::GEnded { .. })),
+            "g{g}: {mine:?}"
+        );
+    }
+    assert!(Runtime::builder()
+        .procs(1)
+        .build()
+        .unwrap()
+        .events()
+        .is_empty());
+}
+
+#[test]
+fn a_hundred_thousand_goroutines() {
+    for rt in runtimes(2) {
+        let n = 100_000u64;
+        let sum = rt.block_on(move || {
+            let hs: Vec<_> = (0..n).map(|i| go(move || i)).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+        });
+        assert_eq!(sum, n * (n - 1) / 2, "{rt:?}");
+    }
+}

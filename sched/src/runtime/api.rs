@@ -57,6 +57,10 @@ where
     let owner = shared.clone();
     let body = Box::new(move || {
         let r = catch_unwind(AssertUnwindSafe(f));
+        super::trace::emit(&owner, || model::Event::GEnded {
+            g: super::worker::gid(id),
+            panicked: r.is_err(),
+        });
         // Leave the registry before the joiner can observe completion, so a
         // main goroutine that joined everything sees no leaks.
         owner.registry.remove(id);
@@ -71,6 +75,11 @@ where
             )
         });
     shared.registry.insert(g.clone());
+    super::trace::emit(shared, || model::Event::GCreated {
+        g: super::worker::gid(id),
+        parent: current().map(|c| super::worker::gid(c.id)),
+        location: model::Location::from_std(location),
+    });
     let label = crate::stack::GoroutineLabel::new(id, location);
     let task = Box::new(super::g::GTask {
         g,
@@ -177,6 +186,11 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let pid = p.id;
     let ps = shared.p(pid);
     PCounters::bump(&ps.counters.syscalls);
+    super::trace::emit(&shared, || model::Event::SyscallEnter {
+        g: super::worker::gid(g.id),
+        m: m.id,
+        p: pid,
+    });
     g.syscall_since.store(shared.now_ns(), Relaxed);
     ps.slice_start.store(shared.now_ns(), Relaxed);
     *ps.syscall.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
@@ -186,6 +200,7 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let r = f();
 
     let m = current_m().expect("blocking returns on an M");
+    let (gid, mid) = (super::worker::gid(g.id), m.id);
     let back = ps.syscall.lock().unwrap_or_else(|e| e.into_inner()).take();
     match back {
         Some(p) => {
@@ -206,6 +221,8 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
             }
         }
     }
+    let p = current_m().and_then(|m| m.with_p(|p| p.id));
+    super::trace::emit(&shared, || model::Event::SyscallExit { g: gid, m: mid, p });
     r
 }
 

@@ -112,7 +112,10 @@ impl Builder {
         self
     }
 
-    /// Record scheduling events (see `Runtime::events` once available).
+    /// Record scheduling events ([`Runtime::events`]): goroutines created,
+    /// started, blocked, woken, preempted and ended, steals, blocking calls,
+    /// hand-offs, Ms parking — the model's `Event` vocabulary, exportable to
+    /// Perfetto with `sched-replay`. Off by default (one branch per site).
     pub fn tracing(mut self, on: bool) -> Self {
         self.tracing = on;
         self
@@ -145,17 +148,20 @@ impl Builder {
             Some(p) => p,
             None => Arc::new(self.policy.validated().map_err(BuildError::Policy)?),
         };
-        let stacks =
-            crate::stack::StackPool::new(crate::stack::StackConfig::with_size(self.stack_size))
-                .map_err(|e| BuildError::Stacks(e.to_string()))?;
+        // sysmon scavenges idle stacks (stack/pool.rs), so the free path never does.
+        let stack_config = crate::stack::StackConfig {
+            warm_limit: usize::MAX,
+            ..crate::stack::StackConfig::with_size(self.stack_size)
+        };
+        let stacks = crate::stack::StackPool::new(stack_config)
+            .map_err(|e| BuildError::Stacks(e.to_string()))?;
         let config = Config {
             procs,
             max_threads: self.max_threads,
             quantum_ns: policy.quantum_ns(),
         };
-        let _ = self.tracing;
         Ok(Runtime {
-            shared: Shared::new(policy, config, stacks, self.seed),
+            shared: Shared::new(policy, config, stacks, self.seed, self.tracing),
             leaks: Mutex::new(Vec::new()),
             busy: Mutex::new(()),
         })
@@ -277,7 +283,7 @@ impl Runtime {
         }
         let ms: Vec<_> = shared.lock_idle().ms.clone();
         for m in ms {
-            m.thread.unpark();
+            m.nudge();
         }
         let threads: Vec<_> =
             std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
@@ -286,8 +292,7 @@ impl Runtime {
         }
         let _ = sysmon.join();
         shared.nthreads.store(0, Relaxed);
-        // SeqCst: spinning protocol; no M runs now.
-        shared.nmspinning.store(0, SeqCst);
+        shared.counts.reset_spinning();
         let mut leftovers = Vec::new();
         while let Some(t) = shared.global.pop() {
             leftovers.push(t);
@@ -308,6 +313,15 @@ impl Runtime {
     /// Goroutines still alive when the last `block_on` returned.
     pub fn leaks(&self) -> Vec<GoroutineInfo> {
         self.leaks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The events recorded so far (empty unless built with `tracing(true)`),
+    /// in time order; complete once `block_on` has returned.
+    pub fn events(&self) -> Vec<model::event::TimedEvent> {
+        self.shared
+            .events
+            .as_ref()
+            .map_or_else(Vec::new, |l| l.snapshot())
     }
 
     /// Per-P counters.

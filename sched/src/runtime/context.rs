@@ -33,6 +33,10 @@ pub(crate) struct MCtx {
     pub(crate) p: RefCell<Option<Box<P>>>,
     pub(crate) current: RefCell<Option<Arc<GShared>>>,
     pub(crate) switch: Cell<Switch>,
+    /// This M's id (its thread's index).
+    pub(crate) id: model::MId,
+    /// Buffered trace events (trace.rs); empty unless the runtime traces.
+    pub(crate) events: RefCell<Vec<model::event::TimedEvent>>,
 }
 
 thread_local! {

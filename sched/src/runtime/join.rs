@@ -29,6 +29,10 @@ impl Waiter {
         match self {
             Waiter::Goroutine(g, shared) => {
                 if let Some(task) = g.unpark() {
+                    super::trace::emit(shared, || model::Event::GUnblocked {
+                        g: super::worker::gid(g.id),
+                        by: super::api::current().map(|c| super::worker::gid(c.id)),
+                    });
                     super::worker::ready(shared, task);
                 }
             }

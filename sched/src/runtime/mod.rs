@@ -10,11 +10,31 @@ mod api;
 mod builder;
 mod context;
 mod g;
+mod idle;
+mod mailbox;
+/// The std primitives `mailbox.rs` is written against (`mailbox_shuttle.rs` has shuttle's).
+mod mailbox_sync {
+    pub(crate) use std::sync::{Mutex, MutexGuard};
+    pub(crate) use std::thread::{current, park, Thread};
+}
+/// `mailbox.rs` again, on shuttle, with its shuttle suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod mailbox_shuttle;
+/// The std primitives `idle.rs` is written against (`idle_loom.rs` has loom's).
+mod idle_sync {
+    pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
+}
+/// `idle.rs` again, on loom, with its loom suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod idle_loom;
 mod join;
 mod shared;
 mod stats;
 mod sysmon;
 mod timers;
+mod trace;
 mod worker;
 
 pub use api::{blocking, current, go, preempt_point, yield_now, GoroutineInfo};

@@ -2,22 +2,10 @@
 //! queue, the idle-P and idle-M lists, the spinning count, the registry of
 //! live goroutines.
 //!
-//! ## Spinning and parking without lost wake-ups (Go's `proc.go` protocol)
-//!
-//! An M without work *spins* (looks for work in other Ps) before it parks;
-//! at most half the busy Ps may have a spinning M. When a goroutine becomes
-//! runnable, [`Shared::wakep`] wakes an idle P only if no M is spinning —
-//! a spinning M will find the work. The race is closed by two orders, both
-//! SeqCst because each side writes one location and reads the other (a
-//! store-load pattern that Acquire/Release does not order):
-//!
-//! - submitter: publish the work (queue push, SeqCst length store or fence),
-//!   then read `nmspinning` and `npidle`;
-//! - spinner giving up: decrement `nmspinning`, then re-read every queue.
-//!
-//! Either the submitter sees the spinner (which then sees the work), or the
-//! spinner's re-check sees the work. This is Go's "delicate dance" in
-//! `findRunnable`; it is model-checked by the loom suite of the queue layer.
+//! The spinning/parking protocol that keeps a runnable goroutine from being
+//! stranded lives in `idle.rs` (loom-checked); `wakep`, `pidleget` and
+//! `pidleput` here, and `find_runnable` / `stop_p` in `worker.rs`, are its
+//! callers.
 
 use super::g::{GShared, Task};
 use super::stats::PCounters;
@@ -50,11 +38,9 @@ pub(crate) struct PShared {
     pub(crate) stealer: QueueStealer<Task>,
     /// Sysmon asks the running goroutine to yield (a hint: Relaxed both ways).
     pub(crate) preempt: AtomicBool,
-    /// Sysmon already reported the running goroutine for ignoring `preempt`.
-    pub(crate) reported: AtomicBool,
     /// The owner's schedtick, published for sysmon (Relaxed: a hint).
     pub(crate) tick: AtomicU64,
-    /// When the current time slice started, ns since the epoch (Relaxed).
+    /// When the current blocking call started, ns since the epoch (Relaxed).
     pub(crate) slice_start: AtomicU64,
     /// The id of the goroutine running on this P, 0 if none (Relaxed, reports).
     pub(crate) running_g: AtomicU64,
@@ -66,12 +52,9 @@ pub(crate) struct PShared {
     pub(crate) timers: crate::engine::timer::TimerHeap,
 }
 
-/// A parked M's mailbox.
-pub(crate) struct MHandle {
-    pub(crate) thread: Thread,
-    /// The P (and whether to start spinning) handed to the M by its waker.
-    pub(crate) handoff: Mutex<Option<(Box<P>, bool)>>,
-}
+/// A parked M's mailbox: the P (and whether to start spinning) its waker
+/// hands it (mailbox.rs has the protocol).
+pub(crate) type MHandle = super::mailbox::Mailbox<(Box<P>, bool)>;
 
 #[derive(Default)]
 pub(crate) struct Idle {
@@ -95,10 +78,8 @@ pub(crate) struct Shared {
     pub(crate) ps: Box<[PShared]>,
     pub(crate) global: Global<Task>,
     pub(crate) idle: Mutex<Idle>,
-    /// Idle Ps (mirror of `idle.ps.len()`, SeqCst: spinning protocol).
-    pub(crate) npidle: AtomicUsize,
-    /// Ms spinning (SeqCst: spinning protocol).
-    pub(crate) nmspinning: AtomicUsize,
+    /// Idle-P and spinning-M counts: the no-lost-wake-up protocol (idle.rs).
+    pub(crate) counts: super::idle::Idle,
     /// OS threads started as Ms, live or exited (bounded by `max_threads`).
     pub(crate) nthreads: AtomicUsize,
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
@@ -113,6 +94,8 @@ pub(crate) struct Shared {
     pub(crate) sysmon_wake_at: AtomicU64,
     /// Goroutine stacks (Ps keep caches of it).
     pub(crate) stacks: crate::stack::StackPool,
+    /// The event stream, when tracing.
+    pub(crate) events: Option<super::trace::EventLog>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +108,7 @@ impl Shared {
         config: Config,
         stacks: crate::stack::StackPool,
         seed: u64,
+        tracing: bool,
     ) -> Arc<Shared> {
         let mut rng = Rng::new(seed);
         let mut ps = Vec::with_capacity(config.procs);
@@ -134,7 +118,6 @@ impl Shared {
             ps.push(PShared {
                 stealer,
                 preempt: AtomicBool::new(false),
-                reported: AtomicBool::new(false),
                 tick: AtomicU64::new(0),
                 slice_start: AtomicU64::new(0),
                 running_g: AtomicU64::new(0),
@@ -164,8 +147,7 @@ impl Shared {
                 ps: owners,
                 ms: Vec::new(),
             }),
-            npidle: AtomicUsize::new(npidle),
-            nmspinning: AtomicUsize::new(0),
+            counts: super::idle::Idle::new(npidle),
             nthreads: AtomicUsize::new(0),
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -175,6 +157,7 @@ impl Shared {
             sysmon: Mutex::new(None),
             sysmon_wake_at: AtomicU64::new(0),
             stacks,
+            events: tracing.then(super::trace::EventLog::default),
         })
     }
 
@@ -193,8 +176,7 @@ impl Shared {
     /// Takes an idle P, if any (Go's `pidleget`).
     pub(crate) fn pidleget(&self, idle: &mut Idle) -> Option<Box<P>> {
         let p = idle.ps.pop()?;
-        // SeqCst: spinning protocol (module docs).
-        self.npidle.fetch_sub(1, SeqCst);
+        self.counts.p_taken();
         self.p(p.id).status.store(P_RUNNING, Relaxed);
         Some(p)
     }
@@ -204,8 +186,7 @@ impl Shared {
         self.p(p.id).status.store(P_IDLE, Relaxed);
         self.p(p.id).running_g.store(0, Relaxed);
         idle.ps.push(p);
-        // SeqCst: spinning protocol (module docs).
-        self.npidle.fetch_add(1, SeqCst);
+        self.counts.p_idle();
     }
 
     /// Runs the due timers of every P (sysmon, and Ms with nothing to do).
@@ -232,43 +213,30 @@ impl Shared {
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
     /// start a spinning M on an idle P.
     pub(crate) fn wakep(self: &Arc<Self>) {
-        // SeqCst: spinning protocol; the caller published the work before.
-        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
-            return;
-        }
-        // SeqCst: as above; only one waker wins the right to start a spinner.
-        if self
-            .nmspinning
-            .compare_exchange(0, 1, SeqCst, SeqCst)
-            .is_err()
-        {
+        if !self.counts.claim_wake() {
             return;
         }
         let p = self.pidleget(&mut self.lock_idle());
         match p {
             Some(p) => self.startm(p, true),
-            None => {
-                // SeqCst: spinning protocol.
-                self.nmspinning.fetch_sub(1, SeqCst);
-            }
+            None => self.counts.cancel_wake(),
         }
     }
 
     /// Runs `p` on an idle M, or a new one (Go's `startm`). When no M can be
     /// had (thread limit), the P goes back to the idle list.
     pub(crate) fn startm(self: &Arc<Self>, p: Box<P>, spinning: bool) {
-        let m = self.lock_idle().ms.pop();
-        if let Some(m) = m {
-            *lock(&m.handoff) = Some((p, spinning));
-            m.thread.unpark();
+        // Delivered under the idle lock (mailbox.rs says why).
+        let Err((p, spinning)) =
+            super::mailbox::hand_to_idle(&mut self.lock_idle().ms, (p, spinning))
+        else {
             return;
-        }
+        };
         let n = self.nthreads.fetch_add(1, Relaxed);
         if n >= self.config.max_threads || self.shutdown.load(Acquire) {
             self.nthreads.fetch_sub(1, Relaxed);
             if spinning {
-                // SeqCst: spinning protocol.
-                self.nmspinning.fetch_sub(1, SeqCst);
+                self.counts.cancel_wake();
             }
             self.pidleput(&mut self.lock_idle(), p);
             return;
@@ -276,7 +244,7 @@ impl Shared {
         let shared = self.clone();
         let handle = std::thread::Builder::new()
             .name(format!("sched-m{n}"))
-            .spawn(move || super::worker::m_main(shared, p, spinning))
+            .spawn(move || super::worker::m_main(shared, model::MId::from(n), p, spinning))
             .expect("sched: could not start an M thread");
         lock(&self.threads).push(handle);
     }
@@ -285,11 +253,32 @@ impl Shared {
 /// Live goroutines, for leak reports (sharded to keep spawn cheap).
 #[derive(Default)]
 pub(crate) struct Registry {
-    shards: [Mutex<HashMap<u64, Arc<GShared>>>; 16],
+    shards: [Mutex<HashMap<u64, Arc<GShared>, IdHash>>; 16],
+}
+
+/// Goroutine ids are unique counters: hashing them is wasted work.
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Shards take the low bits; spread the rest for the table.
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Registry {
-    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>>> {
+    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>, IdHash>> {
         lock(&self.shards[(id % 16) as usize])
     }
 

@@ -26,18 +26,26 @@ const IDLE_ROUNDS: u32 = 50;
 pub(crate) const RETAKE_NS: u64 = 20_000;
 /// ... and loses it regardless after this long.
 const RETAKE_IDLE_NS: u64 = 10_000_000;
+/// How often sysmon returns the memory of stacks idle for a whole period.
+const SCAVENGE_PERIOD_NS: u64 = 1_000_000_000;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
     *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
     let mut delay_us = MIN_DELAY_US;
     let mut idle_rounds = 0u32;
+    let mut seen = vec![Seen::default(); shared.ps.len()];
+    let mut last_scavenge = shared.now_ns();
     while !shared.shutdown.load(Acquire) {
         sleep(&shared, delay_us);
         let now = shared.now_ns();
         let mut acted = shared.run_all_timers() > 0;
-        for ps in shared.ps.iter() {
+        if now - last_scavenge > SCAVENGE_PERIOD_NS {
+            shared.stacks.scavenge(crate::stack::DEFAULT_WARM_LIMIT);
+            last_scavenge = now;
+        }
+        for (ps, seen) in shared.ps.iter().zip(&mut seen) {
             match ps.status.load(Acquire) {
-                P_RUNNING => acted |= check_quantum(&shared, ps, now),
+                P_RUNNING => acted |= check_quantum(&shared, ps, seen, now),
                 P_SYSCALL => acted |= retake(&shared, ps, now),
                 _ => {}
             }
@@ -64,10 +72,28 @@ fn sleep(shared: &Shared, delay_us: u64) {
     std::thread::park_timeout(Duration::from_nanos(wake - now));
 }
 
-fn check_quantum(shared: &Shared, ps: &super::shared::PShared, now: u64) -> bool {
+/// What sysmon last saw of a P: its schedtick and when the tick changed.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    tick: u64,
+    since: u64,
+    reported: bool,
+}
+
+fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, now: u64) -> bool {
     let quantum = shared.config.quantum_ns;
     let gid = ps.running_g.load(Relaxed);
-    let ran = now.saturating_sub(ps.slice_start.load(Relaxed));
+    // Relaxed: a hint; a stale tick only delays a preemption by one round.
+    let tick = ps.tick.load(Relaxed);
+    if tick != seen.tick {
+        *seen = Seen {
+            tick,
+            since: now,
+            reported: false,
+        };
+        return false;
+    }
+    let ran = now.saturating_sub(seen.since);
     if gid == 0 || ran < quantum {
         return false;
     }
@@ -76,7 +102,7 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, now: u64) -> bool
         return true;
     }
     let patience = (10 * quantum).max(100_000_000);
-    if ran > patience && !ps.reported.swap(true, Relaxed) {
+    if ran > patience && !std::mem::replace(&mut seen.reported, true) {
         let at = shared
             .registry
             .get(gid)

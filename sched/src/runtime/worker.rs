@@ -18,27 +18,27 @@ use super::context::{current_m, set_current_m, MCtx, Switch};
 use super::g::{Task, DONE, RUNNING};
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
+use super::trace::emit;
 use crate::coro::CoroState;
 use crate::queue::Steal;
-use model::RunSource;
+use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
+pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
     crate::stack::init_thread();
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(Some(p)),
         current: RefCell::new(None),
         switch: Cell::new(Switch::Yield),
+        id,
+        events: RefCell::new(Vec::new()),
     });
     set_current_m(Some(m.clone()));
-    let handle = Arc::new(MHandle {
-        thread: std::thread::current(),
-        handoff: Mutex::new(None),
-    });
+    let handle = Arc::new(MHandle::for_current_thread());
     let mut spinning = spinning;
     loop {
         if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
@@ -54,50 +54,40 @@ pub(crate) fn m_main(shared: Arc<Shared>, p: Box<P>, spinning: bool) {
             None => stop_p(&m, &mut spinning),
         }
     }
+    super::trace::flush(&shared, &mut m.events.borrow_mut());
     set_current_m(None);
 }
 
 /// Waits on the idle-M list until handed a P; false on shutdown.
 fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
     let shared = &m.shared;
-    shared.lock_idle().ms.push(handle.clone());
-    loop {
-        if let Some((p, spin)) = handle
-            .handoff
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+    emit(shared, || Event::MParked { m: m.id });
+    let got = super::mailbox::wait_for_work(
+        &shared.idle,
+        |i| &mut i.ms,
+        handle,
+        || shared.shutdown.load(Acquire),
+    );
+    match got {
+        Ok((p, spin)) => {
+            emit(shared, || Event::MUnparked { m: m.id });
+            if spin {
+                PCounters::bump(&shared.p(p.id).counters.spins);
+            }
             *m.p.borrow_mut() = Some(p);
             *spinning = spin;
-            if spin {
-                PCounters::bump(
-                    &shared.ps[m.p.borrow().as_ref().map_or(0, |p| p.id.index())]
-                        .counters
-                        .spins,
-                );
-            }
-            return true;
+            true
         }
-        if shared.shutdown.load(Acquire) {
-            let mut idle = shared.lock_idle();
-            idle.ms.retain(|h| !Arc::ptr_eq(h, handle));
-            // A P handed over between our check and the lock goes back.
-            if let Some((p, spin)) = handle
-                .handoff
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            {
+        Err(late) => {
+            // Shut down; a P delivered at the last moment goes back.
+            if let Some((p, spin)) = late {
                 if spin {
-                    // SeqCst: spinning protocol (shared.rs).
-                    shared.nmspinning.fetch_sub(1, SeqCst);
+                    shared.counts.cancel_wake();
                 }
-                shared.pidleput(&mut idle, p);
+                shared.pidleput(&mut shared.lock_idle(), p);
             }
-            return false;
+            false
         }
-        std::thread::park();
     }
 }
 
@@ -105,8 +95,7 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
 /// wake another so new work keeps being picked up (Go's `resetspinning`).
 fn reset_spinning(shared: &Arc<Shared>, spinning: &mut bool) {
     *spinning = false;
-    // SeqCst: spinning protocol (shared.rs).
-    if shared.nmspinning.fetch_sub(1, SeqCst) == 1 {
+    if shared.counts.stop_spinning_found() {
         shared.wakep();
     }
 }
@@ -147,14 +136,12 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         return Some((t, RunSource::Global, true));
     }
     // Spin only while fewer than half the busy Ps have a spinning M.
-    let busy = shared.config.procs - shared.npidle.load(SeqCst);
-    if !*spinning && 2 * shared.nmspinning.load(SeqCst) >= busy {
+    if !*spinning && !shared.counts.may_spin(shared.config.procs) {
         return None;
     }
     if !*spinning {
         *spinning = true;
-        // SeqCst: spinning protocol (shared.rs).
-        shared.nmspinning.fetch_add(1, SeqCst);
+        shared.counts.start_spinning();
         PCounters::bump(&shared.p(p.id).counters.spins);
     }
     steal_work(shared, p)
@@ -197,6 +184,11 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
             };
             if let Some((t, n)) = stolen {
                 PCounters::bump_shared(&vs.counters.stolen_out, n as u64);
+                emit(shared, || Event::Stole {
+                    thief: p.id,
+                    victim,
+                    count: n as u32,
+                });
                 let c = &shared.p(p.id).counters;
                 c.stolen_in
                     .store(c.stolen_in.load(Relaxed) + n as u64, Relaxed);
@@ -225,19 +217,15 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
     }
     if *spinning {
         *spinning = false;
-        // SeqCst: spinning protocol — decrement, fence, then re-check every
-        // queue (the queues' own length hints are Relaxed; the fence pairs
-        // with the submitter's fence in `wake_after_ready`).
-        shared.nmspinning.fetch_sub(1, SeqCst);
-        std::sync::atomic::fence(SeqCst);
+        // Decrement and fence, then re-check every queue (idle.rs).
+        shared.counts.stop_spinning_and_recheck();
         if shared.any_work() && !shared.shutdown.load(Acquire) {
             let mut idle = shared.lock_idle();
             if let Some(p) = shared.pidleget(&mut idle) {
                 drop(idle);
                 *m.p.borrow_mut() = Some(p);
                 *spinning = true;
-                // SeqCst: spinning protocol.
-                shared.nmspinning.fetch_add(1, SeqCst);
+                shared.counts.start_spinning();
             }
         }
     }
@@ -246,24 +234,33 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
 /// Runs `task` until it switches back, then does what the switch asked.
 fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
     let shared = &m.shared;
-    let pid = m.with_p(|p| {
-        if new_slice {
-            p.schedtick += 1;
-            p.slot_streak = 0;
-        } else {
-            p.slot_streak += 1;
-        }
-        p.id
-    });
-    let pid = pid.expect("run without a P");
+    let (pid, tick) = m
+        .with_p(|p| {
+            if new_slice {
+                p.schedtick += 1;
+                p.slot_streak = 0;
+            } else {
+                p.slot_streak += 1;
+            }
+            (p.id, p.schedtick)
+        })
+        .expect("run without a P");
     let ps = shared.p(pid);
     if new_slice {
-        ps.tick.fetch_add(1, Relaxed);
-        ps.slice_start.store(shared.now_ns(), Relaxed);
-        ps.preempt.store(false, Relaxed);
-        ps.reported.store(false, Relaxed);
+        // No clock read here: sysmon times slices by watching `tick` (Go's
+        // `sysmon`/`retake`: `pd.schedtick`, `pd.schedwhen`).
+        ps.tick.store(tick, Relaxed);
+        if ps.preempt.load(Relaxed) {
+            ps.preempt.store(false, Relaxed);
+        }
     }
     count_run(&ps.counters, source);
+    emit(shared, || Event::GStarted {
+        g: gid(task.g.id),
+        p: pid,
+        m: m.id,
+        source,
+    });
     ps.running_g.store(task.g.id, Relaxed);
     // Relaxed: the run queue hand-over ordered everything before this.
     task.g.state.store(RUNNING, Relaxed);
@@ -305,6 +302,10 @@ fn after_switch(m: &MCtx, task: Task) {
             m.with_p(|p| {
                 if preempted {
                     PCounters::bump(&shared.p(p.id).counters.preemptions);
+                    emit(shared, || Event::GPreempted {
+                        g: gid(g.id),
+                        p: p.id,
+                    });
                 }
                 push_yielded(shared, p, task);
             });
@@ -314,6 +315,11 @@ fn after_switch(m: &MCtx, task: Task) {
                 PCounters::bump(&shared.p(pid).counters.parks);
             }
             let g = task.g.clone();
+            emit(shared, || Event::GBlocked {
+                g: gid(g.id),
+                reason: g.block_reason().unwrap_or(model::BlockReason::Other),
+                object: None,
+            });
             if let Some(task) = g.finish_park(task) {
                 // An unpark raced the switch-out: runnable at once.
                 ready_local(m, task);
@@ -360,11 +366,9 @@ pub(crate) fn push_on_p(m: &MCtx, task: Task, to_slot: bool) -> Option<Task> {
     }
 }
 
-/// After publishing work: SeqCst fence (the submitter half of the spinning
-/// protocol — the queue push must be ordered before reading `nmspinning`),
-/// then `wakep`.
+/// After publishing work: the submitter half of the spinning protocol
+/// (idle.rs: fence, then maybe wake a P).
 pub(crate) fn wake_after_ready(shared: &Arc<Shared>) {
-    std::sync::atomic::fence(SeqCst);
     shared.wakep();
 }
 
@@ -378,4 +382,10 @@ pub(crate) fn ready(shared: &Arc<Shared>, task: Task) {
             wake_after_ready(shared);
         }
     }
+}
+
+/// A goroutine id in the model's vocabulary (`GId` is 32 bits; traces of
+/// runs past 4G goroutines wrap, which only matters for display).
+pub(crate) fn gid(id: u64) -> model::GId {
+    model::GId(id as u32)
 }

@@ -369,3 +369,23 @@ fn stacks_never_get_transparent_huge_pages() {
         );
     }
 }
+
+#[test]
+fn scavenge_returns_only_stacks_idle_for_a_whole_period() {
+    let pool = StackPool::new(StackConfig {
+        warm_limit: usize::MAX,
+        ..StackConfig::with_size(64 * 1024)
+    })
+    .unwrap();
+    let stacks: Vec<Stack> = (0..40).map(|_| pool.alloc().unwrap()).collect();
+    drop(stacks);
+    assert_eq!(pool.stats().warm, 40);
+    // The first period saw the list empty: nothing was idle all along.
+    assert_eq!(pool.scavenge(10), 0);
+    // Reuse 5 during the second period: 35 stayed idle; keep 10 warm.
+    let reused: Vec<Stack> = (0..5).map(|_| pool.alloc().unwrap()).collect();
+    drop(reused);
+    assert_eq!(pool.scavenge(10), 30);
+    let st = pool.stats();
+    assert_eq!((st.warm, st.cold), (10, 30));
+}

@@ -1,0 +1,98 @@
+//! Parking Ms: each idle M waits on its own mailbox for a P (Go's
+//! `stopm`/`startm` with `mp.park` and `mp.nextp`).
+//!
+//! The protocol, shared by `worker::acquire_p` and `Shared::startm`:
+//!
+//! - an M with nothing to do puts its mailbox on the idle-M list and parks
+//!   until a P is delivered or shutdown is requested ([`wait_for_work`]);
+//! - a waker pops a mailbox off the list and delivers a P *while holding the
+//!   list's lock* ([`hand_to_idle`]);
+//! - on shutdown, the M takes itself off the list and empties its mailbox
+//!   under the same lock, so a P is either delivered to a live M or given
+//!   back — never left in the mailbox of an M that has exited.
+//!
+//! Delivering outside the lock loses a P in exactly that race (the M leaves
+//! between the pop and the delivery); the shuttle suite (`mailbox_shuttle`)
+//! explores it. This file is compiled a second time against shuttle's
+//! primitives for that suite.
+
+use super::mailbox_sync::{park, Mutex, MutexGuard, Thread};
+
+/// One M's parking spot.
+#[derive(Debug)]
+pub(crate) struct Mailbox<T> {
+    slot: Mutex<Option<T>>,
+    thread: Thread,
+}
+
+impl<T> Mailbox<T> {
+    /// A mailbox for the calling thread.
+    pub(crate) fn for_current_thread() -> Self {
+        Mailbox {
+            slot: Mutex::new(None),
+            thread: super::mailbox_sync::current(),
+        }
+    }
+
+    fn take(&self) -> Option<T> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn deliver(&self, t: T) {
+        let old = self
+            .slot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(t);
+        assert!(
+            old.is_none(),
+            "sched: a P was delivered to an M that already had one"
+        );
+        self.thread.unpark();
+    }
+
+    /// Wakes the M without delivering anything (shutdown).
+    pub(crate) fn nudge(&self) {
+        self.thread.unpark();
+    }
+}
+
+/// Parks the calling M (whose mailbox is `me`) on the idle list until a P is
+/// delivered (`Ok`) or `stop()` holds; on stop, anything delivered in the
+/// meantime comes back as `Err(Some(t))` for the caller to give back.
+pub(crate) fn wait_for_work<T, L>(
+    idle: &Mutex<L>,
+    list: impl Fn(&mut L) -> &mut Vec<std::sync::Arc<Mailbox<T>>>,
+    me: &std::sync::Arc<Mailbox<T>>,
+    stop: impl Fn() -> bool,
+) -> Result<T, Option<T>> {
+    list(&mut lock(idle)).push(me.clone());
+    loop {
+        if let Some(t) = me.take() {
+            return Ok(t);
+        }
+        if stop() {
+            let mut guard = lock(idle);
+            list(&mut guard).retain(|m| !std::sync::Arc::ptr_eq(m, me));
+            return Err(me.take());
+        }
+        park();
+    }
+}
+
+/// Delivers `t` to an idle M, if one is parked; gives `t` back otherwise.
+/// `ms` is borrowed from the locked idle list: holding that lock is what makes the
+/// delivery safe against an M leaving on shutdown.
+pub(crate) fn hand_to_idle<T>(ms: &mut Vec<std::sync::Arc<Mailbox<T>>>, t: T) -> Result<(), T> {
+    match ms.pop() {
+        Some(m) => {
+            m.deliver(t);
+            Ok(())
+        }
+        None => Err(t),
+    }
+}
+
+fn lock<L>(m: &Mutex<L>) -> MutexGuard<'_, L> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
