@@ -110,6 +110,13 @@ def has_sched_chan() -> bool:
     return False
 
 
+def has_sched_sync() -> bool:
+    """Whether `sched::sync::Mutex` exists on this checkout (the `sync` feature)."""
+    p = ROOT / "sched" / "src" / "sync"
+    return p.is_dir() and any("pub use mutex::" in f.read_text(errors="ignore")
+                              for f in p.glob("mod.rs"))
+
+
 def ensure_go() -> str | None:
     """Path of `go`, installing golang-go with apt when possible."""
     go = shutil.which("go")
@@ -124,12 +131,13 @@ def ensure_go() -> str | None:
     return go
 
 
-def build(chan: bool, want_go: bool) -> dict[str, list[str]]:
+def build(chan: bool, sync: bool, want_go: bool) -> dict[str, list[str]]:
     """Builds every implementation; returns the command prefix of each."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     cargo = ["cargo", "build", "--release", "-p", "papers", "--bin", "bench-sched"]
-    if chan:
-        cargo += ["--features", "chan"]
+    features = [f for f, on in (("chan", chan), ("sync", sync)) if on]
+    if features:
+        cargo += ["--features", ",".join(features)]
     for cmd in (cargo, ["cargo", "build", "--release", "-p", "bench-tokio"]):
         log("+ " + " ".join(cmd))
         r = subprocess.run(cmd, cwd=ROOT)
@@ -326,6 +334,8 @@ def main() -> None:
     ap.add_argument("--ablation-runs", type=int, default=2)
     ap.add_argument("--chan", choices=["auto", "on", "off"], default="auto",
                     help="build sched's channel workloads (auto: when sched::chan exists)")
+    ap.add_argument("--sync", choices=["auto", "on", "off"], default="auto",
+                    help="sched's mutex workload on sched::sync::Mutex (auto: when it exists)")
     ap.add_argument("--out", default=None, help="results folder (default results/<date>)")
     ap.add_argument("--label", default="", help="a note for the report header (e.g. which sched branch)")
     args = ap.parse_args()
@@ -336,7 +346,8 @@ def main() -> None:
     timeout = 60.0 if args.quick else 180.0
 
     load_before = load()
-    cmds = build(chan, not args.no_go)
+    sync = has_sched_sync() if args.sync == "auto" else args.sync == "on"
+    cmds = build(chan, sync, not args.no_go)
     impls = [i for i in IMPLS if i in cmds]
     if not chan:
         log("note: sched channel workloads compiled out (no sched::chan yet; --chan on to force)")
@@ -402,6 +413,7 @@ def main() -> None:
         out = BENCH / "results" / date.strftime("%Y-%m-%d")
     out.mkdir(parents=True, exist_ok=True)
     mach = machine(cmds)
+    args.sync_on = sync
     write_reports(out, date, mach, load_before, load_after, runs, args, chan,
                   workloads, procs, impls, cells, abl, raw, problems)
     if problems:
@@ -419,7 +431,8 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         "",
         f"- machine: {mach['cpu']}, {mach['cores']} cores, {mach['kernel']}",
         f"- {mach['go']}; {mach['rustc']}; tokio {mach['tokio']}; sched at {mach['sched']}"
-        f"{'' if chan else ' (channel workloads compiled out: no sched::chan on this checkout)'}",
+        f"{'' if chan else ' (channel workloads compiled out: no sched::chan on this checkout)'}"
+        f"; sched mutex: {'sched::sync::Mutex' if args.sync_on else 'std::sync::Mutex (no sched::sync on this checkout)'}",
         f"- load average (1/5/15 min) before: {load_before}; after: {load_after}",
         *([f"- note: {args.label}"] if args.label else []),
         "- each program times only its workload (after process start and runtime build)",

@@ -5,15 +5,16 @@
 //! - fork-join (`fib`, `spawn_join`, `imbalanced`, `spawn_many`,
 //!   `yield_many`) joins `JoinHandle`s where Go uses a `WaitGroup` or a
 //!   one-slot channel;
-//! - `mutex` uses `std::sync::Mutex` (sched has no goroutine mutex yet): a
-//!   waiter blocks its M instead of parking the goroutine;
+//! - `mutex` uses `sched::sync::Mutex` with the `sync` feature (a waiter
+//!   parks the goroutine, as in Go) and `std::sync::Mutex` without it (a
+//!   waiter blocks its M) until sched's sync primitives are on main;
 //! - channel workloads are in [`super::sched_chan`] behind the `chan`
 //!   feature (with `select`, which needs `select!`).
 
 use super::common::{self, Args, Outcome};
 use sched::{Policy, Runtime, Stats};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Builds the runtime the arguments ask for, runs the workload, and returns
@@ -151,8 +152,27 @@ fn idle_join(n: u64) -> Outcome {
     o
 }
 
+/// The mutex of the `mutex` workload: sched's with the `sync` feature.
+#[cfg(feature = "sync")]
+mod lock {
+    pub(super) type Mutex<T> = sched::sync::Mutex<T>;
+    pub(super) fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+        m.lock()
+    }
+}
+
+/// The mutex of the `mutex` workload: std's until sched's is on main.
+#[cfg(not(feature = "sync"))]
+mod lock {
+    pub(super) type Mutex<T> = std::sync::Mutex<T>;
+    pub(super) fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+        m.lock().unwrap()
+    }
+}
+
 /// mutex: 8 goroutines, `n` increments in total under one lock.
 fn mutex(n: u64) -> Outcome {
+    use lock::{lock, Mutex};
     let per = n / common::MUTEX_WORKERS;
     let t0 = Instant::now();
     let counter = Arc::new(Mutex::new(0u64));
@@ -161,13 +181,13 @@ fn mutex(n: u64) -> Outcome {
             let c = counter.clone();
             sched::go(move || {
                 for _ in 0..per {
-                    *c.lock().unwrap() += 1;
+                    *lock(&c) += 1;
                 }
             })
         })
         .collect();
     hs.into_iter().for_each(|h| h.join().unwrap());
-    let total = *counter.lock().unwrap();
+    let total = *lock(&counter);
     Outcome::new(t0.elapsed(), per * common::MUTEX_WORKERS, total)
 }
 
