@@ -318,6 +318,9 @@ def svg_chart(rows: list[tuple[str, float | None, float | None]]) -> str:
                 x0, x1 = sorted((x(1), x(r)))
                 out.append(f'<rect x="{x0:.1f}" y="{y + dy}" width="{max(x1 - x0, 1):.1f}" '
                            f'height="{bar - 1}" fill="{color}"><title>{r:.2f}</title></rect>')
+                tx, anchor = (x1 + 3, "start") if r >= 1 else (x0 - 3, "end")
+                out.append(f'<text x="{tx:.1f}" y="{y + dy + bar - 2}" font-size="8" '
+                           f'text-anchor="{anchor}">{r:.2f}</text>')
         y += 2 * bar + gap
     out.append("</svg>")
     return "\n".join(out)
