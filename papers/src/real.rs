@@ -34,8 +34,12 @@ pub const SLICE_NS: u64 = 10_000;
 pub struct RealRun {
     /// From the main goroutine's first step to the last goroutine's end.
     pub makespan: Duration,
-    /// Goroutines that ran the workload's tasks, main included.
+    /// Goroutines that ran the workload's tasks, main included (the
+    /// simulator's `SimReport::goroutines`).
     pub goroutines: u64,
+    /// `Compute` asked for, all goroutines together (`SimReport::work_ns`;
+    /// the busy loop's calibration decides how close the real time is).
+    pub work_ns: u64,
     /// The runtime's counters after the run.
     pub stats: Stats,
 }
@@ -89,6 +93,7 @@ pub fn run_real(w: &Workload, procs: usize, policy: Policy) -> Result<RealRun, R
         chans: chans::make(&w.chans),
         orphans: Mutex::new(Vec::new()),
         goroutines: AtomicU64::new(1),
+        work_ns: AtomicU64::new(0),
     });
     let main = w.main;
     let (makespan, ok) = rt.block_on({
@@ -114,6 +119,7 @@ pub fn run_real(w: &Workload, procs: usize, policy: Policy) -> Result<RealRun, R
     Ok(RealRun {
         makespan,
         goroutines: ctx.goroutines.load(Relaxed),
+        work_ns: ctx.work_ns.load(Relaxed),
         stats: rt.stats(),
     })
 }
@@ -125,6 +131,7 @@ struct Ctx {
     /// Handles of children whose parent exited without joining them.
     orphans: Mutex<Vec<JoinHandle<bool>>>,
     goroutines: AtomicU64,
+    work_ns: AtomicU64,
 }
 
 /// One goroutine's walk through its task's steps; false if a child panicked.
@@ -133,7 +140,10 @@ fn run_task(ctx: &Arc<Ctx>, task: TaskId) -> bool {
     let mut ok = true;
     for step in &ctx.w.tasks[task as usize].steps {
         match *step {
-            Step::Compute(ns) => compute(ns),
+            Step::Compute(ns) => {
+                ctx.work_ns.fetch_add(ns, Relaxed);
+                compute(ns);
+            }
             Step::Spawn(t) => {
                 ctx.goroutines.fetch_add(1, Relaxed);
                 let c = ctx.clone();
@@ -270,6 +280,7 @@ mod tests {
         let (created, compute) = model_totals(&w);
         let r = run_real(&w, 2, Policy::go()).unwrap();
         assert_eq!(r.goroutines, created);
+        assert_eq!(r.work_ns, compute);
         // Two Ps cannot finish faster than half the work (loose: the spin
         // calibration may be off on a loaded machine).
         assert!(
