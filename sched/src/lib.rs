@@ -15,7 +15,10 @@
 //!   global queue, work stealing, spinning/parking without lost wake-ups,
 //!   sysmon, quantum preemption and blocking-call hand-off;
 //! - the **primitives** with Go semantics, written once against the engine
-//!   interface (in progress);
+//!   interface: [`chan()`] and [`select!`], [`sync`] (`WaitGroup`, `Mutex`,
+//!   `RwLock`, `Once`, `Cond`, visible atomics, `RaceCell`), [`time`]
+//!   (`sleep`, `after`, `Timer`, `after_func`, `Ticker`, `timeout`) and
+//!   [`context`];
 //! - the **deterministic engine** (in progress).
 //!
 //! Every scheduling decision comes from [`model::policy`]: the policy code
@@ -31,20 +34,27 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod chan;
+pub mod context;
 // The stack and context-switch layer: public only for the overflow and
 // many-goroutine integration tests and the stack benchmark; not a stable API.
 #[doc(hidden)]
 pub mod coro;
 mod engine;
 pub mod runtime;
+// The `select!` expansion's support (arms, `run`); the macro is the API.
+#[doc(hidden)]
+pub mod select;
 #[doc(hidden)]
 pub mod stack;
+pub mod sync;
 pub mod time;
 
+pub use chan::chan;
 pub use model::policy::Policy;
 pub use runtime::{
-    blocking, current, go, preempt_point, run, yield_now, BuildError, Builder, GoroutineInfo,
-    JoinHandle, PStats, Runtime, Stats,
+    blocking, current, go, lock_os_thread, preempt_point, run, unlock_os_thread, yield_now,
+    BuildError, Builder, GoroutineInfo, JoinHandle, PStats, Runtime, Stats,
 };
 
 /// The run queues. Public (but hidden) only so that `examples/queue_bench.rs`

@@ -312,3 +312,50 @@ fn a_hundred_thousand_goroutines() {
         assert_eq!(sum, n * (n - 1) / 2, "{rt:?}");
     }
 }
+
+#[test]
+fn a_locked_goroutine_stays_on_its_thread_while_others_run() {
+    for rt in runtimes(1).into_iter().chain(runtimes(2)) {
+        let (threads, others) = rt.block_on(|| {
+            let counter = Arc::new(AtomicUsize::new(0));
+            let c = counter.clone();
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    let c = c.clone();
+                    go(move || {
+                        for _ in 0..50 {
+                            c.fetch_add(1, Relaxed);
+                            sched::yield_now();
+                        }
+                    })
+                })
+                .collect();
+            let locked = go(|| {
+                sched::lock_os_thread();
+                let mut seen = vec![std::thread::current().id()];
+                for i in 0..30 {
+                    if i % 3 == 0 {
+                        sched::time::sleep(Duration::from_millis(1));
+                    } else {
+                        sched::yield_now();
+                    }
+                    let child = go(|| 1);
+                    child.join().unwrap();
+                    seen.push(std::thread::current().id());
+                }
+                sched::unlock_os_thread();
+                seen
+            });
+            let seen = locked.join().unwrap();
+            for w in workers {
+                w.join().unwrap();
+            }
+            (seen, counter.load(Relaxed))
+        });
+        assert!(
+            threads.windows(2).all(|w| w[0] == w[1]),
+            "{rt:?}: the locked goroutine moved: {threads:?}"
+        );
+        assert_eq!(others, 8 * 50, "{rt:?}");
+    }
+}

@@ -13,7 +13,9 @@
 //! - [`now`]`()` and [`timer`]`(deadline, f)`: the engine's clock (virtual in
 //!   the deterministic engine) and one-shot timers;
 //! - [`random`]`(n)`: a uniform index (`select!` arms), recorded as a decision
-//!   in the deterministic engine.
+//!   in the deterministic engine;
+//! - [`spawner`]`()`: a handle that starts goroutines in the caller's engine
+//!   later, from a timer callback (`after_func`, `timeout`).
 //!
 //! Outside a runtime (a plain OS thread) the verbs still work: `park` parks
 //! the thread and timers run on a fallback timer thread, so channels can
@@ -27,6 +29,7 @@ pub(crate) use timer::TimerKey;
 
 use crate::runtime::{self as rt};
 use crate::time::Instant;
+use std::panic::Location;
 use std::time::Duration;
 
 /// A goroutine (or OS thread) that can be woken.
@@ -91,13 +94,37 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
 }
 
 /// A uniform index in `0..n` (`n > 0`).
-#[allow(dead_code)] // first user: select!
 pub(crate) fn random(n: usize) -> usize {
     rt::fast_random(n)
 }
 
+/// Starts goroutines later, from anywhere (a timer callback): captured in
+/// the caller's runtime, it spawns there; captured outside any runtime, it
+/// starts an OS thread per function instead.
+#[derive(Clone, Debug)]
+pub(crate) struct Spawner(Option<rt::Spawner>);
+
+/// A spawner for the caller's runtime (or for plain threads outside one).
+pub(crate) fn spawner() -> Spawner {
+    Spawner(rt::spawner())
+}
+
+impl Spawner {
+    /// Runs `f` in a new detached goroutine (or thread).
+    pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
+        match &self.0 {
+            Some(s) => s.spawn(f, location),
+            None => {
+                std::thread::Builder::new()
+                    .name("sched-detached".into())
+                    .spawn(f)
+                    .expect("sched: could not start a thread");
+            }
+        }
+    }
+}
+
 /// How long until `deadline` (zero if passed).
-#[allow(dead_code)] // first users: timeouts of the primitives
 pub(crate) fn until(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(now())
 }

@@ -38,14 +38,12 @@ impl Op {
     }
 
     /// The same op, reported as blocking for `reason`.
-    #[allow(dead_code)] // first user: Cond
     pub(crate) fn blocking_as(mut self, reason: BlockReason) -> Self {
         self.reason = Some(reason);
         self
     }
 
     /// The same op carrying an atomic ordering.
-    #[allow(dead_code)] // first users: sync::atomic
     pub(crate) fn ordered(mut self, ordering: Ordering) -> Self {
         self.ordering = Some(ordering);
         self

@@ -41,7 +41,6 @@ impl std::fmt::Debug for TimerKey {
 
 impl TimerKey {
     /// Prevents the firing; true if the timer had not fired or been stopped.
-    #[allow(dead_code)] // first users: Timer::stop, timeouts
     pub(crate) fn stop(&self) -> bool {
         // AcqRel: the winner of this CAS against the runner's owns `f`.
         let won = self

@@ -226,6 +226,26 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Locks the calling goroutine to its current OS thread (Go's
+/// `runtime.LockOSThread`): from now on it runs only on this M, and this M
+/// runs no other goroutine — when the goroutine blocks or yields, the M hands
+/// its P to another M and sleeps until the goroutine is runnable again. Use
+/// it for code that needs thread identity (thread-locals held across
+/// runtime calls, thread-affine C libraries). Outside a goroutine: no-op.
+pub fn lock_os_thread() {
+    let Some(m) = current_m() else { return };
+    let Some(g) = m.current_g() else { return };
+    m.shared.locked_mailbox(m.id.0);
+    g.locked_m.store(m.id.0 + 1, Relaxed);
+}
+
+/// Undoes [`lock_os_thread`]: the goroutine may migrate again.
+pub fn unlock_os_thread() {
+    if let Some(g) = current_m().and_then(|m| m.current_g()) {
+        g.locked_m.store(0, Relaxed);
+    }
+}
+
 /// What a goroutine knows about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GoroutineInfo {
@@ -277,4 +297,29 @@ pub(crate) fn fast_random(n: usize) -> usize {
         c.set(rng.next_u64() | 1);
         v
     })
+}
+
+/// A way back into the caller's runtime, kept for later: a timer callback
+/// (which runs on any M, or on sysmon) starts goroutines through it.
+#[derive(Clone)]
+pub(crate) struct Spawner(Arc<Shared>);
+
+impl std::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spawner")
+    }
+}
+
+/// The caller's runtime, if it runs on one.
+pub(crate) fn spawner() -> Option<Spawner> {
+    current_m().map(|m| Spawner(m.shared.clone()))
+}
+
+impl Spawner {
+    /// Starts `f` as a detached goroutine from any thread (global queue).
+    pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
+        let (task, _detached) = make_task(&self.0, f, location);
+        self.0.global.push(task);
+        super::worker::wake_after_ready(&self.0);
+    }
 }

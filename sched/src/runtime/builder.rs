@@ -285,6 +285,14 @@ impl Runtime {
         for m in ms {
             m.nudge();
         }
+        for m in shared
+            .locked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            m.nudge();
+        }
         let threads: Vec<_> =
             std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
         for t in threads {
@@ -294,6 +302,18 @@ impl Runtime {
         shared.nthreads.store(0, Relaxed);
         shared.counts.reset_spinning();
         let mut leftovers = Vec::new();
+        let locked: Vec<_> = shared
+            .locked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect();
+        for (_, mailbox) in locked {
+            if let Some((p, task)) = mailbox.drain() {
+                leftovers.push(task);
+                shared.pidleput(&mut shared.lock_idle(), p);
+            }
+        }
         while let Some(t) = shared.global.pop() {
             leftovers.push(t);
         }

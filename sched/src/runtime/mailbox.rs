@@ -51,6 +51,30 @@ impl<T> Mailbox<T> {
         self.thread.unpark();
     }
 
+    /// Parks until something is delivered (`Some`) or `stop()` holds
+    /// (`None`); for a mailbox on no list (a locked M's).
+    pub(crate) fn wait_alone(&self, stop: impl Fn() -> bool) -> Option<T> {
+        loop {
+            if let Some(t) = self.take() {
+                return Some(t);
+            }
+            if stop() {
+                return None;
+            }
+            park();
+        }
+    }
+
+    /// Takes what was delivered, if anything (shutdown drains).
+    pub(crate) fn drain(&self) -> Option<T> {
+        self.take()
+    }
+
+    /// Hands `t` to the mailbox's M.
+    pub(crate) fn send(&self, t: T) {
+        self.deliver(t);
+    }
+
     /// Wakes the M without delivering anything (shutdown).
     pub(crate) fn nudge(&self) {
         self.thread.unpark();

@@ -96,7 +96,14 @@ pub(crate) struct Shared {
     pub(crate) stacks: crate::stack::StackPool,
     /// The event stream, when tracing.
     pub(crate) events: Option<super::trace::EventLog>,
+    /// Mailboxes of Ms with a locked goroutine (`lock_os_thread`), by M id:
+    /// an M that dequeues another M's locked goroutine delivers its own P
+    /// and the goroutine there (Go's `startlockedm`).
+    pub(crate) locked: Mutex<HashMap<u32, Arc<LockedMailbox>>>,
 }
+
+/// Where a locked M waits for its goroutine (and a P to run it on).
+pub(crate) type LockedMailbox = super::mailbox::Mailbox<(Box<P>, Task)>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -158,6 +165,7 @@ impl Shared {
             sysmon_wake_at: AtomicU64::new(0),
             stacks,
             events: tracing.then(super::trace::EventLog::default),
+            locked: Mutex::new(HashMap::new()),
         })
     }
 
@@ -187,6 +195,15 @@ impl Shared {
         self.p(p.id).running_g.store(0, Relaxed);
         idle.ps.push(p);
         self.counts.p_idle();
+    }
+
+    /// The locked-goroutine mailbox of M `m` (made on first use, which is
+    /// on `m`'s own thread: `lock_os_thread`).
+    pub(crate) fn locked_mailbox(&self, m: u32) -> Arc<LockedMailbox> {
+        lock(&self.locked)
+            .entry(m)
+            .or_insert_with(|| Arc::new(LockedMailbox::for_current_thread()))
+            .clone()
     }
 
     /// Runs the due timers of every P (sysmon, and Ms with nothing to do).

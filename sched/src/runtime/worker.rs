@@ -40,7 +40,13 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
     set_current_m(Some(m.clone()));
     let handle = Arc::new(MHandle::for_current_thread());
     let mut spinning = spinning;
+    // A goroutine handed to this M (it is locked here) runs before anything else.
+    let mut next: Option<Task> = None;
     loop {
+        if let Some(task) = next.take() {
+            next = run(&m, task, RunSource::Local, true);
+            continue;
+        }
         if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
             break;
         }
@@ -49,7 +55,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
                 if spinning {
                     reset_spinning(&shared, &mut spinning);
                 }
-                run(&m, task, source, new_slice);
+                next = run(&m, task, source, new_slice);
             }
             None => stop_p(&m, &mut spinning),
         }
@@ -232,8 +238,18 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
 }
 
 /// Runs `task` until it switches back, then does what the switch asked.
-fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
+/// Returns a goroutine handed to this M to run next (its locked one).
+fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task> {
     let shared = &m.shared;
+    // Relaxed: see `GShared::locked_m`.
+    let locked = task.g.locked_m.load(Relaxed);
+    if locked != 0 && locked != m.id.0 + 1 {
+        // Locked to another M: give it our P and the goroutine (Go's
+        // `startlockedm`); this M then looks for a P like any idle M.
+        let p = m.p.borrow_mut().take().expect("run without a P");
+        shared.locked_mailbox(locked - 1).send((p, task));
+        return None;
+    }
     let (pid, tick) = m
         .with_p(|p| {
             if new_slice {
@@ -276,9 +292,32 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) {
             g.state.store(DONE, Release);
             let stack = coro.into_stack();
             m.with_p(|p| p.stacks.put(stack));
+            None
         }
-        CoroState::Suspended => after_switch(m, task),
+        CoroState::Suspended => {
+            // Re-read: the goroutine may have locked or unlocked itself just now.
+            let locked_here = task.g.locked_m.load(Relaxed) == m.id.0 + 1;
+            after_switch(m, task);
+            if locked_here {
+                return stop_locked_m(m);
+            }
+            None
+        }
     }
+}
+
+/// The locked goroutine switched out (and was queued or parked as usual):
+/// hand the P to another M and sleep until the goroutine comes back with a
+/// P (Go's `stoplockedm`). Returns it, or `None` on shutdown.
+fn stop_locked_m(m: &MCtx) -> Option<Task> {
+    let shared = &m.shared;
+    if let Some(p) = m.p.borrow_mut().take() {
+        super::sysmon::handoff(shared, p);
+    }
+    let mailbox = shared.locked_mailbox(m.id.0);
+    let (p, task) = mailbox.wait_alone(|| shared.shutdown.load(Acquire))?;
+    *m.p.borrow_mut() = Some(p);
+    Some(task)
 }
 
 fn count_run(c: &PCounters, source: RunSource) {

@@ -1,0 +1,369 @@
+//! `Chan<T>`: the channel itself (Go's `hchan` in `runtime/chan.go`): one
+//! lock, a ring buffer of `cap` values, a FIFO queue of blocked senders and
+//! one of blocked receivers, and the closed flag.
+//!
+//! Every operation follows Go's `chansend` / `chanrecv` under the lock:
+//!
+//! - **send**: closed → fail with the value back; a waiting receiver → hand
+//!   the value straight to it (`send` on a `sudog`); buffer space → enqueue;
+//!   else block.
+//! - **recv**: a buffered value → take the oldest, then move the oldest
+//!   blocked sender's value into the freed slot (`recv` on a full buffer);
+//!   a waiting sender (unbuffered) → take its value directly; closed → done;
+//!   else block.
+//! - **close**: set the flag, then wake every blocked receiver (with
+//!   nothing) and every blocked sender (with its value back). Buffered
+//!   values stay and are drained by later receives.
+//!
+//! A waiter found in a queue may belong to a `select!` that another channel
+//! (or a timer) has already claimed; like Go's `dequeue`, it is skipped and
+//! dropped. A `select!` that is still registering acts with `me` set: it
+//! must claim itself together with its partner (see `claim.rs`).
+//!
+//! The channel is closed when its last `Sender` or its last `Receiver`
+//! drops (then nobody could ever complete a blocked operation: blocked
+//! senders get their value back, blocked receivers see the close).
+
+use super::claim::{Claim, Pair};
+use super::waiter::Waiter;
+use crate::engine::{self, Op, TimerKey};
+use crate::time::Instant;
+use model::ObjId;
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+type Queue<T> = VecDeque<Arc<Waiter<T>>>;
+
+/// The caller of a channel step: `None` for a goroutine that is not
+/// registered anywhere; `Some((claim, arm))` for a `select!` registering.
+pub(crate) type Me<'a> = Option<(&'a Arc<Claim>, usize)>;
+
+#[derive(Debug)]
+pub(crate) struct State<T> {
+    buf: VecDeque<T>,
+    sendq: Queue<T>,
+    recvq: Queue<T>,
+    closed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Chan<T> {
+    pub(crate) id: ObjId,
+    cap: usize,
+    state: Mutex<State<T>>,
+    /// Live `Sender` handles; the last one to drop closes the channel.
+    pub(crate) senders: AtomicUsize,
+    /// Live `Receiver` handles; the last one to drop closes the channel.
+    pub(crate) receivers: AtomicUsize,
+    /// Whether the last `Sender` to drop closes the channel (false only for
+    /// crate-internal channels closed explicitly, like a context's `done`,
+    /// which must stay open, as in Go, when its context is dropped).
+    pub(crate) close_on_last_sender: bool,
+}
+
+/// The result of one send step under the lock.
+#[derive(Debug)]
+pub(crate) enum SendStep<T> {
+    Sent,
+    Closed(T),
+    /// Not ready: the caller may register a waiter.
+    Blocked(T),
+    /// The registering select was claimed elsewhere; nothing happened here.
+    Lost(T),
+}
+
+/// The result of one receive step under the lock.
+#[derive(Debug)]
+pub(crate) enum RecvStep<T> {
+    Got(T),
+    Closed,
+    Blocked,
+    Lost,
+}
+
+/// A partner found in a wait queue.
+enum Partner<T> {
+    Found(Arc<Waiter<T>>),
+    None,
+    SelfTaken,
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize, close_on_last_sender: bool) -> Self {
+        Chan {
+            close_on_last_sender,
+            id: engine::new_object(),
+            cap,
+            state: Mutex::new(State {
+                buf: VecDeque::with_capacity(cap.min(1024)),
+                sendq: VecDeque::new(),
+                recvq: VecDeque::new(),
+                closed: false,
+            }),
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().buf.len()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// (blocked senders, blocked receivers) queued now, stale ones included.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.sendq.len(), st.recvq.len())
+    }
+
+    /// One send step (Go's `chansend` up to blocking).
+    pub(crate) fn send_step(&self, st: &mut State<T>, v: T, me: Me<'_>) -> SendStep<T> {
+        if st.closed {
+            return if claim_self(me) {
+                SendStep::Closed(v)
+            } else {
+                SendStep::Lost(v)
+            };
+        }
+        match take_partner(&mut st.recvq, me) {
+            Partner::Found(w) => {
+                w.put(v);
+                w.claim.finish();
+                return SendStep::Sent;
+            }
+            Partner::SelfTaken => return SendStep::Lost(v),
+            Partner::None => {}
+        }
+        if st.buf.len() < self.cap {
+            if !claim_self(me) {
+                return SendStep::Lost(v);
+            }
+            st.buf.push_back(v);
+            return SendStep::Sent;
+        }
+        SendStep::Blocked(v)
+    }
+
+    /// One receive step (Go's `chanrecv` up to blocking).
+    pub(crate) fn recv_step(&self, st: &mut State<T>, me: Me<'_>) -> RecvStep<T> {
+        if !st.buf.is_empty() {
+            if !claim_self(me) {
+                return RecvStep::Lost;
+            }
+            let v = st.buf.pop_front().expect("checked non-empty");
+            refill(st);
+            return RecvStep::Got(v);
+        }
+        match take_partner(&mut st.sendq, me) {
+            Partner::Found(w) => {
+                let v = w.take().expect("a blocked sender carries its value");
+                w.claim.finish();
+                return RecvStep::Got(v);
+            }
+            Partner::SelfTaken => return RecvStep::Lost,
+            Partner::None => {}
+        }
+        if st.closed {
+            return if claim_self(me) {
+                RecvStep::Closed
+            } else {
+                RecvStep::Lost
+            };
+        }
+        RecvStep::Blocked
+    }
+
+    /// Whether a send would complete now (a hint for `select!`'s first pass).
+    pub(crate) fn send_ready(&self, st: &State<T>) -> bool {
+        st.closed || st.buf.len() < self.cap || has_live(&st.recvq)
+    }
+
+    /// Whether a receive would complete now (a hint, as `send_ready`).
+    pub(crate) fn recv_ready(&self, st: &State<T>) -> bool {
+        !st.buf.is_empty() || st.closed || has_live(&st.sendq)
+    }
+
+    /// Queues a blocked sender (its value in the waiter's slot).
+    pub(crate) fn push_sender(st: &mut State<T>, w: Arc<Waiter<T>>) {
+        st.sendq.push_back(w);
+    }
+
+    /// Queues a blocked receiver.
+    pub(crate) fn push_receiver(st: &mut State<T>, w: Arc<Waiter<T>>) {
+        st.recvq.push_back(w);
+    }
+
+    /// Removes every waiter of `claim` from both queues (after it completed
+    /// elsewhere or timed out; Go's `dequeueSudoG`).
+    pub(crate) fn unregister(&self, claim: &Arc<Claim>) {
+        let mut st = self.lock();
+        st.sendq.retain(|w| !claim.same(&w.claim));
+        st.recvq.retain(|w| !claim.same(&w.claim));
+    }
+
+    /// Closes the channel (Go's `closechan`); false if it already was.
+    /// With `discard`, buffered values are dropped too (nobody can receive
+    /// them any more: the last receiver is gone).
+    pub(crate) fn close(&self, discard: bool) -> bool {
+        let (was_closed, waiters, dropped) = {
+            let mut st = self.lock();
+            let was = std::mem::replace(&mut st.closed, true);
+            let mut ws = std::mem::take(&mut st.recvq);
+            ws.append(&mut st.sendq);
+            let dropped = if discard {
+                std::mem::take(&mut st.buf)
+            } else {
+                VecDeque::new()
+            };
+            (was, ws, dropped)
+        };
+        // Values and wake-ups outside the lock: a value's `Drop` may use
+        // this very channel.
+        drop(dropped);
+        for w in waiters {
+            if w.claim.try_claim(w.arm) {
+                w.claim.finish();
+            }
+        }
+        !was_closed
+    }
+}
+
+/// Claims the caller's own operation if it is a registering select.
+fn claim_self(me: Me<'_>) -> bool {
+    match me {
+        None => true,
+        Some((c, arm)) => c.try_claim(arm),
+    }
+}
+
+/// Whether a queue holds a waiter nobody has claimed yet.
+fn has_live<T>(q: &Queue<T>) -> bool {
+    q.iter().any(|w| !w.claim.is_claimed())
+}
+
+/// Moves the oldest blocked sender's value into the buffer (after a receive
+/// freed a slot).
+fn refill<T>(st: &mut State<T>) {
+    if let Partner::Found(w) = take_partner(&mut st.sendq, None) {
+        st.buf
+            .push_back(w.take().expect("a blocked sender carries its value"));
+        w.claim.finish();
+    }
+}
+
+/// Removes and returns the first waiter of `q` the caller could claim,
+/// dropping stale ones (claimed elsewhere) and skipping the caller's own.
+fn take_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
+    let mut i = 0;
+    while i < q.len() {
+        let w = &q[i];
+        let outcome = match me {
+            Some((c, _)) if c.same(&w.claim) => {
+                i += 1;
+                continue;
+            }
+            Some((c, arm)) => c.claim_pair(arm, &w.claim, w.arm),
+            None if w.claim.try_claim(w.arm) => Pair::Both,
+            None => Pair::PartnerTaken,
+        };
+        match outcome {
+            Pair::Both => return Partner::Found(q.remove(i).expect("index in range")),
+            Pair::PartnerTaken => drop(q.remove(i)),
+            Pair::SelfTaken => return Partner::SelfTaken,
+        }
+    }
+    Partner::None
+}
+
+/// Arms a timer that times `claim` out at `deadline`.
+pub(crate) fn timeout_at(claim: &Arc<Claim>, deadline: Instant) -> TimerKey {
+    let c = claim.clone();
+    engine::timer(
+        deadline,
+        Box::new(move || {
+            if c.try_claim(super::claim::TIMED_OUT) {
+                c.finish();
+            }
+        }),
+    )
+}
+
+/// The blocking operations shared by `Sender` and `Receiver`.
+impl<T> Chan<T> {
+    /// Sends, blocking until done, closed or `deadline`.
+    pub(crate) fn send_blocking(
+        &self,
+        v: T,
+        deadline: Option<Instant>,
+        op: &Op,
+    ) -> Result<(), (T, bool)> {
+        let mut st = self.lock();
+        let v = match self.send_step(&mut st, v, None) {
+            SendStep::Sent => return Ok(()),
+            SendStep::Closed(v) => return Err((v, true)),
+            SendStep::Blocked(v) => v,
+            SendStep::Lost(_) => unreachable!("an unregistered send cannot be claimed"),
+        };
+        if deadline.is_some_and(|d| engine::until(d).is_zero()) {
+            return Err((v, false));
+        }
+        let claim = Claim::new();
+        let w = Waiter::new(claim.clone(), 0, Some(v));
+        Self::push_sender(&mut st, w.clone());
+        drop(st);
+        let timed_out = self.wait(&claim, deadline, op);
+        match w.take() {
+            None => Ok(()),
+            Some(v) => Err((v, !timed_out)),
+        }
+    }
+
+    /// Receives, blocking until a value, the close, or `deadline`.
+    /// `Err(true)`: closed; `Err(false)`: timed out.
+    pub(crate) fn recv_blocking(&self, deadline: Option<Instant>, op: &Op) -> Result<T, bool> {
+        let mut st = self.lock();
+        match self.recv_step(&mut st, None) {
+            RecvStep::Got(v) => return Ok(v),
+            RecvStep::Closed => return Err(true),
+            RecvStep::Blocked => {}
+            RecvStep::Lost => unreachable!("an unregistered receive cannot be claimed"),
+        }
+        if deadline.is_some_and(|d| engine::until(d).is_zero()) {
+            return Err(false);
+        }
+        let claim = Claim::new();
+        let w = Waiter::new(claim.clone(), 0, None);
+        Self::push_receiver(&mut st, w.clone());
+        drop(st);
+        let timed_out = self.wait(&claim, deadline, op);
+        w.take().ok_or(!timed_out)
+    }
+
+    /// Parks until `claim` completes; true if its timer won.
+    fn wait(&self, claim: &Arc<Claim>, deadline: Option<Instant>, op: &Op) -> bool {
+        let key = deadline.map(|d| timeout_at(claim, d));
+        claim.wait(op);
+        if let Some(k) = key {
+            k.stop();
+        }
+        let timed_out = claim.winner() == Some(super::claim::TIMED_OUT);
+        if timed_out {
+            self.unregister(claim);
+        }
+        timed_out
+    }
+}

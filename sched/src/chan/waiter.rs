@@ -1,0 +1,42 @@
+//! `Waiter<T>`: one blocked operation's place in one channel's queue (Go's
+//! `sudog`). A blocked sender's value waits in the slot until a receiver
+//! takes it; a blocked receiver's slot is where a sender puts the value —
+//! the direct hand-off of Go's `send`/`recv` on a waiting partner, so an
+//! unbuffered send completes exactly when a receiver holds the value.
+//!
+//! The slot is touched only by whoever won the [`Claim`] (and by the owner
+//! after [`Claim::wait`]), so its lock is never contended; it is a lock
+//! only because the crate keeps `unsafe` out of its primitives.
+
+use super::claim::Claim;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug)]
+pub(crate) struct Waiter<T> {
+    /// The operation this waiter belongs to (shared by every arm of a select).
+    pub(crate) claim: Arc<Claim>,
+    /// Which arm of the operation this waiter is (0 outside `select!`).
+    pub(crate) arm: usize,
+    slot: Mutex<Option<T>>,
+}
+
+impl<T> Waiter<T> {
+    /// A waiter for `arm` of `claim`, carrying `value` if it is a sender.
+    pub(crate) fn new(claim: Arc<Claim>, arm: usize, value: Option<T>) -> Arc<Self> {
+        Arc::new(Waiter {
+            claim,
+            arm,
+            slot: Mutex::new(value),
+        })
+    }
+
+    /// Puts a value into a receiver's slot.
+    pub(crate) fn put(&self, v: T) {
+        *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+    }
+
+    /// Takes the value out of the slot (a sender's value, or a received one).
+    pub(crate) fn take(&self) -> Option<T> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}

@@ -1,0 +1,175 @@
+//! `select!`: wait on several channel operations, complete exactly one
+//! (Go's `runtime/select.go`, `selectgo`).
+//!
+//! The algorithm, pass by pass:
+//!
+//! 1. **Poll.** Look at every arm (each channel locked on its own) and
+//!    collect those that would complete now. If any, pick one uniformly
+//!    with `engine::random` — a recorded decision in the deterministic
+//!    engine; Go shuffles a `pollorder` instead — and try it. If a
+//!    concurrent operation took it first, poll again.
+//! 2. **Default / expired timeout.** Nothing ready: a `default` arm runs now;
+//!    so does a timeout arm whose deadline has passed.
+//! 3. **Register.** Queue a waiter on each channel, all sharing one claim
+//!    (`chan/claim.rs`). A channel that became ready meanwhile is completed
+//!    on the spot by claiming the select together with the partner; if the
+//!    select was already claimed through an earlier channel, stop.
+//! 4. **Park** until a partner (or the timeout) claims the select and
+//!    publishes the value, then remove the waiters from the other channels.
+//!
+//! Go holds every channel lock during 1 and 3 (`sellock`, in address
+//! order); we hold one at a time and make the *claim* atomic instead, so a
+//! select never deadlocks on lock order and no wake-up is lost: a partner
+//! that arrives between 1 and 3 either finds our waiter (and claims us) or
+//! is found by us in 3.
+
+mod arm;
+mod macros;
+
+pub use arm::{Arm, RecvArm, Registration, SendArm, Token};
+
+use crate::chan::channel::timeout_at;
+use crate::chan::claim::{Claim, TIMED_OUT};
+use crate::engine::{self, Op};
+use crate::time::Instant;
+use model::event::Access;
+use model::OpKind;
+use std::panic::Location;
+use std::time::Duration;
+
+/// What a select does when no arm is ready (chosen by the macro).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum Mode {
+    /// Park until an arm completes.
+    Block,
+    /// Return at once (`default => …`).
+    Default,
+    /// Park at most this long (`default(timeout) => …`).
+    Timeout(Duration),
+}
+
+/// Runs a select over `arms`; the index of the arm that completed, or
+/// `None` when the default or timeout arm must run.
+#[doc(hidden)]
+#[track_caller]
+pub fn run(arms: &mut [&mut dyn Arm], mode: Mode) -> Option<usize> {
+    let op = select_op(arms, Location::caller());
+    engine::visible(&op);
+    let deadline = match mode {
+        Mode::Timeout(d) => Some(engine::now() + d),
+        _ => None,
+    };
+    if let Some(i) = poll(arms) {
+        return Some(i);
+    }
+    match (mode, deadline) {
+        (Mode::Default, _) => return None,
+        (_, Some(d)) if engine::until(d).is_zero() => return None,
+        _ => {}
+    }
+    park(arms, deadline, &op)
+}
+
+/// The visible op of a select; its object is the arm channel with the
+/// smallest id (the deterministic engine reads the arms separately).
+fn select_op(arms: &[&mut dyn Arm], location: &'static Location<'static>) -> Op {
+    let object = arms
+        .iter()
+        .map(|a| a.object())
+        .min()
+        .unwrap_or_else(engine::new_object);
+    Op::new(OpKind::Select, object, Access::ReadWrite, location)
+}
+
+/// Pass 1: completes one ready arm, chosen uniformly; `None` if none is.
+fn poll(arms: &mut [&mut dyn Arm]) -> Option<usize> {
+    loop {
+        let ready: Vec<usize> = (0..arms.len()).filter(|&i| arms[i].ready()).collect();
+        if ready.is_empty() {
+            return None;
+        }
+        let i = match ready.len() {
+            1 => ready[0], // no choice to record
+            n => ready[engine::random(n)],
+        };
+        if arms[i].attempt() {
+            return Some(i);
+        }
+    }
+}
+
+/// Passes 3 and 4: registers on every arm, parks, cleans up.
+fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option<usize> {
+    let token = Token {
+        claim: Claim::new(),
+    };
+    let mut registered = arms.len();
+    let mut inline = None;
+    for (i, arm) in arms.iter_mut().enumerate() {
+        match arm.register(&token, i) {
+            Registration::Waiting => continue,
+            Registration::Completed => inline = Some(i),
+            Registration::Lost => {}
+        }
+        registered = i;
+        break;
+    }
+    if inline.is_none() {
+        let key = deadline.map(|d| timeout_at(&token.claim, d));
+        token.claim.wait(op);
+        if let Some(k) = key {
+            k.stop();
+        }
+    }
+    for arm in arms[..registered].iter_mut() {
+        arm.unregister(&token);
+    }
+    finish(arms, token.claim.winner(), inline)
+}
+
+/// The winner's index; a winner that was parked reads its outcome.
+fn finish(
+    arms: &mut [&mut dyn Arm],
+    winner: Option<usize>,
+    inline: Option<usize>,
+) -> Option<usize> {
+    match winner {
+        Some(TIMED_OUT) => None,
+        Some(i) if inline != Some(i) => {
+            arms[i].collect();
+            Some(i)
+        }
+        w => w,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::chan;
+
+    #[test]
+    fn a_select_leaves_no_waiter_behind() {
+        let (a_tx, a_rx) = chan::<u32>(0);
+        let (b_tx, b_rx) = chan::<u32>(0);
+        for _ in 0..100 {
+            crate::select! {
+                recv(a_rx) -> _ => unreachable!(),
+                send(b_tx, 1) -> _ => unreachable!(),
+                default(std::time::Duration::from_micros(10)) => {}
+            }
+        }
+        assert_eq!(a_rx.chan.queued(), (0, 0), "timed-out waiters are removed");
+        assert_eq!(b_tx.chan.queued(), (0, 0));
+        // Won on one channel: the waiter on the other is removed too.
+        let t = std::thread::spawn(move || {
+            crate::select! {
+                recv(a_rx) -> v => v.unwrap(),
+                recv(b_rx) -> v => v.unwrap() + 100,
+            }
+        });
+        a_tx.send(7).unwrap();
+        assert_eq!(t.join().unwrap(), 7);
+        assert_eq!(b_tx.chan.queued(), (0, 0));
+    }
+}

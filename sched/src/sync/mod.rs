@@ -1,0 +1,28 @@
+//! Goroutine-aware synchronisation with Go's semantics (Go's `sync` and
+//! `sync/atomic`): [`WaitGroup`], [`Mutex`], [`RwLock`], [`Once`],
+//! [`Cond`], [`atomic`], and the checker's [`RaceCell`].
+//!
+//! Blocking parks the goroutine, never its OS thread (outside a runtime,
+//! the thread). Every operation is a visible op of the engine. Each
+//! primitive keeps its bookkeeping under a short internal OS lock that is
+//! never held across a park or a scheduling point.
+//!
+//! Files: one per primitive, plus `waiter` (a parked goroutine) and
+//! `object` (lazily assigned object ids).
+
+pub mod atomic;
+mod cond;
+mod mutex;
+mod object;
+mod once;
+mod race_cell;
+mod rwlock;
+mod waiter;
+mod waitgroup;
+
+pub use cond::Cond;
+pub use mutex::{Mutex, MutexGuard, STARVATION_THRESHOLD};
+pub use once::Once;
+pub use race_cell::RaceCell;
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use waitgroup::WaitGroup;

@@ -1,0 +1,238 @@
+//! `Mutex<T>` (Go's `sync.Mutex`, `sync/mutex.go`), parking goroutines.
+//!
+//! Two modes, as in Go:
+//!
+//! - **Normal.** Waiters queue FIFO, but a woken waiter does not own the
+//!   lock: it competes with goroutines just arriving, which usually win
+//!   (they are already running). A woken waiter that loses goes back to the
+//!   *front* of the queue.
+//! - **Starvation.** A waiter that has waited more than
+//!   [`STARVATION_THRESHOLD`] (1 ms) and still fails switches the mutex to
+//!   starvation mode: `unlock` then hands the lock directly to the oldest
+//!   waiter, and newcomers queue at the tail without trying. The mode ends
+//!   when the waiter that receives the lock is the last one, or waited less
+//!   than the threshold.
+//!
+//! Normal mode is fast (a goroutine can take the lock many times in a row);
+//! starvation mode bounds the tail latency.
+//!
+//! The protected value lives in a `Box` that the guard takes out of the
+//! mutex and puts back on unlock, so no `unsafe` and no OS lock is held
+//! across a park (a goroutine may change OS threads while holding a guard).
+//! The guard is `Send` like a Go lock, which any goroutine may unlock; a
+//! leaked guard (`mem::forget`) loses the value and the lock stays locked.
+//! There is no poisoning (Go has none): a panic unlocks on unwinding.
+
+use super::waiter::Waiter;
+use crate::engine::{self, Op};
+use crate::time::Instant;
+use model::event::Access;
+use model::{ObjId, OpKind};
+use std::collections::VecDeque;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Go's `starvationThresholdNs`.
+pub const STARVATION_THRESHOLD: Duration = Duration::from_millis(1);
+const _: () = assert!(
+    STARVATION_THRESHOLD.as_nanos() == 1_000_000,
+    "the prose says 1 ms"
+);
+
+/// A mutual-exclusion lock for goroutines, with Go's fairness rules.
+pub struct Mutex<T> {
+    id: ObjId,
+    state: std::sync::Mutex<State>,
+    data: std::sync::Mutex<Option<Box<T>>>,
+    /// How many times `unlock` handed the lock to a waiter directly
+    /// (starvation mode). Diagnostics only: Relaxed.
+    handoffs: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    locked: bool,
+    starving: bool,
+    waiters: VecDeque<Arc<Waiter>>,
+}
+
+/// Holds the lock; gives the value back and unlocks on drop.
+pub struct MutexGuard<'a, T> {
+    mutex: &'a Mutex<T>,
+    value: Option<Box<T>>,
+}
+
+impl<T> Mutex<T> {
+    /// An unlocked mutex holding `value`.
+    pub fn new(value: T) -> Self {
+        Mutex {
+            id: engine::new_object(),
+            state: std::sync::Mutex::new(State::default()),
+            data: std::sync::Mutex::new(Some(Box::new(value))),
+            handoffs: AtomicU64::new(0),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn op(&self, kind: OpKind, location: &'static Location<'static>) -> Op {
+        Op::new(kind, self.id, Access::ReadWrite, location)
+    }
+
+    /// Locks, parking the goroutine while another holds the lock.
+    #[track_caller]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.lock_at(Location::caller())
+    }
+
+    /// `lock`, reported at `location` (`Cond::wait` relocks for its caller).
+    pub(crate) fn lock_at(&self, location: &'static Location<'static>) -> MutexGuard<'_, T> {
+        let op = self.op(OpKind::Lock, location);
+        engine::visible(&op);
+        self.acquire(&op);
+        self.guard()
+    }
+
+    /// Locks only if the lock is free now (and not reserved for a starving
+    /// waiter).
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        engine::visible(&self.op(OpKind::Lock, Location::caller()));
+        let mut st = self.state();
+        if st.locked || st.starving {
+            return None;
+        }
+        st.locked = true;
+        drop(st);
+        Some(self.guard())
+    }
+
+    /// Go's `lockSlow`: compete, queue, park; until acquired or handed.
+    fn acquire(&self, op: &Op) {
+        let mut since: Option<Instant> = None;
+        loop {
+            let mut st = self.state();
+            if !st.locked && !st.starving {
+                st.locked = true;
+                return;
+            }
+            let now = engine::now();
+            let first = since.is_none();
+            let start = *since.get_or_insert(now);
+            if st.locked && now.saturating_duration_since(start) > STARVATION_THRESHOLD {
+                st.starving = true;
+            }
+            let w = Waiter::new(start);
+            match first {
+                true => st.waiters.push_back(w.clone()),
+                false => st.waiters.push_front(w.clone()), // woken and lost: LIFO
+            }
+            drop(st);
+            if w.wait(op) {
+                return; // handed over in starvation mode
+            }
+        }
+    }
+
+    /// Go's `unlockSlow`: hand off (starving) or release and wake one.
+    fn release(&self) {
+        let mut st = self.state();
+        if st.starving {
+            let w = st.waiters.pop_front().expect("starvation mode has waiters");
+            if st.waiters.is_empty() || w.since.elapsed() < STARVATION_THRESHOLD {
+                st.starving = false;
+            }
+            drop(st);
+            self.handoffs.fetch_add(1, Relaxed);
+            w.grant();
+            return;
+        }
+        st.locked = false;
+        let w = st.waiters.pop_front();
+        drop(st);
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+
+    fn guard(&self) -> MutexGuard<'_, T> {
+        let value = self.data.lock().unwrap_or_else(|e| e.into_inner()).take();
+        assert!(
+            value.is_some(),
+            "sched: Mutex value lost (a guard was leaked)"
+        );
+        MutexGuard { mutex: self, value }
+    }
+
+    /// How many times the lock was handed directly to a starving waiter.
+    #[doc(hidden)]
+    pub fn handoffs(&self) -> u64 {
+        self.handoffs.load(Relaxed)
+    }
+
+    /// The value (no locking needed: `&mut self` is exclusive).
+    pub fn get_mut(&mut self) -> &mut T {
+        let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
+        data.as_mut()
+            .expect("sched: Mutex value lost (a guard was leaked)")
+    }
+
+    /// Consumes the mutex, returning the value.
+    pub fn into_inner(self) -> T {
+        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        *data.expect("sched: Mutex value lost (a guard was leaked)")
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.state();
+        write!(f, "Mutex(locked: {}, starving: {})", st.locked, st.starving)
+    }
+}
+
+impl<'a, T> MutexGuard<'a, T> {
+    /// The mutex this guard locks (`Cond::wait` unlocks and relocks it).
+    pub(crate) fn mutex(&self) -> &'a Mutex<T> {
+        self.mutex
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.value.as_ref().expect("a live guard holds the value")
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.value.as_mut().expect("a live guard holds the value")
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        engine::visible(&self.mutex.op(OpKind::Unlock, Location::caller()));
+        *self.mutex.data.lock().unwrap_or_else(|e| e.into_inner()) = self.value.take();
+        self.mutex.release();
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
