@@ -136,8 +136,7 @@ def build(chan: bool, sync: bool, want_go: bool) -> dict[str, list[str]]:
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     cargo = ["cargo", "build", "--release", "-p", "papers", "--bin", "bench-sched"]
     features = [f for f, on in (("chan", chan), ("sync", sync)) if on]
-    if features:
-        cargo += ["--features", ",".join(features)]
+    cargo += ["--no-default-features"] + (["--features", ",".join(features)] if features else [])
     for cmd in (cargo, ["cargo", "build", "--release", "-p", "bench-tokio"]):
         log("+ " + " ".join(cmd))
         r = subprocess.run(cmd, cwd=ROOT)
