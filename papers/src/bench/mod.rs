@@ -5,7 +5,7 @@
 //!   unit of CPU work, RSS readings, and the one output line;
 //! - [`sched_workloads`]: the workloads on the `sched` runtime (the
 //!   `bench-sched` binary); channel workloads are in [`sched_chan`] behind
-//!   the `chan` feature until `sched::chan` lands on main.
+//!   the `chan` feature (default on; off builds the rest without channels).
 //!
 //! The tokio programs live in their own crate (`papers/bench/tokio`) so that
 //! tokio never becomes a dependency of a library crate.

@@ -1,7 +1,7 @@
 //! The channel workloads on `sched`, written against the fixed channel API
 //! (`sched::chan::<T>(cap) -> (Sender<T>, Receiver<T>)`, `send(&self, v)`,
 //! `recv(&self)`, both ends `Clone`, `cap == 0` unbuffered) and `select!`.
-//! Compiled only with the `chan` feature, until the channels are on main.
+//! Compiled with the `chan` feature (default on).
 //!
 //! The channel kinds follow the Go program one for one: `pingpong` and
 //! `idle_memory` are unbuffered, `skynet` uses 10 slots per node,
