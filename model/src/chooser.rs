@@ -10,7 +10,9 @@
 
 use crate::event::Decision;
 use crate::rng::Rng;
+use crate::trace::TraceEntry;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// What a choice point decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,21 +43,60 @@ pub struct ChoicePoint<'a> {
     pub options: &'a [Decision],
 }
 
+/// What a chooser that follows a recorded trace (replay) found different
+/// from the recording: both sides in words, for a divergence report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    pub expected: String,
+    pub found: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
 /// Resolves choice points. Implementations must return an index `< options.len()`
 /// (callers never ask with fewer than two options).
 pub trait Chooser {
     fn choose(&mut self, point: &ChoicePoint<'_>) -> usize;
+
+    /// Called by an engine that records traces right after `choose`, with
+    /// the complete entry it records for that point. A chooser that follows
+    /// a recorded trace compares it with the recording and answers `Err`
+    /// when the program no longer matches; the default accepts everything.
+    fn check(&mut self, _entry: &TraceEntry) -> Result<(), Mismatch> {
+        Ok(())
+    }
+
+    /// Called when the run ends; a replay that still expects choices says so.
+    fn check_end(&mut self) -> Result<(), Mismatch> {
+        Ok(())
+    }
 }
 
 impl<C: Chooser + ?Sized> Chooser for &mut C {
     fn choose(&mut self, point: &ChoicePoint<'_>) -> usize {
         (**self).choose(point)
     }
+    fn check(&mut self, entry: &TraceEntry) -> Result<(), Mismatch> {
+        (**self).check(entry)
+    }
+    fn check_end(&mut self) -> Result<(), Mismatch> {
+        (**self).check_end()
+    }
 }
 
 impl<C: Chooser + ?Sized> Chooser for Box<C> {
     fn choose(&mut self, point: &ChoicePoint<'_>) -> usize {
         (**self).choose(point)
+    }
+    fn check(&mut self, entry: &TraceEntry) -> Result<(), Mismatch> {
+        (**self).check(entry)
+    }
+    fn check_end(&mut self) -> Result<(), Mismatch> {
+        (**self).check_end()
     }
 }
 

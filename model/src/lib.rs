@@ -33,7 +33,7 @@ pub mod trace;
 pub mod workload;
 pub mod workloads;
 
-pub use chooser::{ChoiceKind, ChoicePoint, Chooser};
+pub use chooser::{ChoiceKind, ChoicePoint, Chooser, Mismatch};
 pub use event::{BlockReason, Decision, Event, Location, Op, OpKind, RunSource};
 pub use ids::{GId, MId, ObjId, PId};
 pub use machine::{Choice, Explorer, Machine, MachineConfig, Violation};

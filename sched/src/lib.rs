@@ -19,7 +19,9 @@
 //!   `RwLock`, `Once`, `Cond`, visible atomics, `RaceCell`), [`time`]
 //!   (`sleep`, `after`, `Timer`, `after_func`, `Ticker`, `timeout`) and
 //!   [`context`];
-//! - the **deterministic engine** (in progress).
+//! - the **deterministic engine** ([`det`]): the same programs on one OS
+//!   thread, every scheduling choice from a chooser, recorded and replayable,
+//!   with panic, deadlock, leak and data-race detection.
 //!
 //! Every scheduling decision comes from [`model::policy`]: the policy code
 //! exists once and serves both engines and the model checks.
@@ -40,7 +42,9 @@ pub mod context;
 // many-goroutine integration tests and the stack benchmark; not a stable API.
 #[doc(hidden)]
 pub mod coro;
+pub mod det;
 mod engine;
+pub mod rand;
 pub mod runtime;
 // The `select!` expansion's support (arms, `run`); the macro is the API.
 #[doc(hidden)]

@@ -77,3 +77,59 @@ fn hundred_thousand_suspended_coroutines() {
 fn million_suspended_coroutines() {
     run(1_000_000);
 }
+
+/// Through the whole runtime: `n` goroutines all blocked on one channel at
+/// once (each in `recv`), then released by closing it. Returns bytes of RSS
+/// per blocked goroutine.
+fn blocked_goroutines(n: usize) -> f64 {
+    let rt = sched::Runtime::builder().procs(2).build().unwrap();
+    let maps0 = map_count();
+    let per_g = rt.block_on(move || {
+        let (tx, rx) = sched::chan::<()>(0);
+        let started = Arc::new(sched::sync::WaitGroup::new());
+        let rss0 = resident_bytes();
+        started.add(n as i64);
+        let hs: Vec<_> = (0..n)
+            .map(|_| {
+                let (rx, started) = (rx.clone(), started.clone());
+                sched::go(move || {
+                    started.done();
+                    rx.recv().is_err()
+                })
+            })
+            .collect();
+        started.wait();
+        // Let the last ones reach their receive.
+        sched::time::sleep(std::time::Duration::from_millis(50));
+        let per_g = resident_bytes().saturating_sub(rss0) as f64 / n as f64;
+        let maps = map_count();
+        assert!(
+            maps < STOCK_MAX_MAP_COUNT / 4,
+            "{maps} map entries with {n} blocked goroutines"
+        );
+        drop(tx);
+        drop(rx);
+        assert!(
+            hs.into_iter().all(|h| h.join().unwrap()),
+            "every goroutine saw the close"
+        );
+        per_g
+    });
+    eprintln!(
+        "{n} blocked goroutines: {per_g:.0} bytes of RSS each, map entries {maps0} -> {}",
+        map_count()
+    );
+    assert!(rt.leaks().is_empty());
+    per_g
+}
+
+#[test]
+fn hundred_thousand_blocked_goroutines_through_the_runtime() {
+    blocked_goroutines(100_000);
+}
+
+#[test]
+#[ignore = "about 4.5 GiB of RSS: cargo test -p sched --release --test many_goroutines -- --ignored"]
+fn million_blocked_goroutines_through_the_runtime() {
+    blocked_goroutines(1_000_000);
+}

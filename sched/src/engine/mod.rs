@@ -17,6 +17,10 @@
 //! - [`spawner`]`()`: a handle that starts goroutines in the caller's engine
 //!   later, from a timer callback (`after_func`, `timeout`).
 //!
+//! Each verb first asks whether the caller is a goroutine of a deterministic
+//! run (`crate::det`, one `#[inline(never)]` thread-local read) and if so
+//! goes to that engine; otherwise to the production engine as before.
+//!
 //! Outside a runtime (a plain OS thread) the verbs still work: `park` parks
 //! the thread and timers run on a fallback timer thread, so channels can
 //! connect goroutines with ordinary threads.
@@ -27,50 +31,77 @@ pub(crate) mod timer;
 pub(crate) use op::{new_object, Op};
 pub(crate) use timer::TimerKey;
 
+use crate::det::context as det;
 use crate::runtime::{self as rt};
 use crate::time::Instant;
 use std::panic::Location;
 use std::time::Duration;
 
-/// A goroutine (or OS thread) that can be woken.
+/// A goroutine (or OS thread) that can be woken: of the production engine
+/// (or a plain thread), or of a deterministic run.
 #[derive(Clone, Debug)]
-pub(crate) struct Handle(rt::Waiter);
+pub(crate) enum Handle {
+    Runtime(rt::Waiter),
+    Det(det::Waiter),
+}
 
 impl Handle {
     /// Makes the waiter runnable (or leaves it a token if it is not parked yet).
     pub(crate) fn unpark(&self) {
-        self.0.wake();
+        match self {
+            Handle::Runtime(w) => w.wake(),
+            Handle::Det(w) => w.wake(),
+        }
     }
 
     /// Whether two handles name the same waiter.
     #[allow(dead_code)] // first users: the channel and select primitives
     pub(crate) fn same(&self, other: &Handle) -> bool {
-        self.0.same(&other.0)
+        match (self, other) {
+            (Handle::Runtime(a), Handle::Runtime(b)) => a.same(b),
+            (Handle::Det(a), Handle::Det(b)) => a.same(b),
+            _ => false,
+        }
     }
 }
 
 /// The running goroutine (or thread) as a waiter.
 pub(crate) fn current() -> Handle {
-    Handle(rt::current_waiter())
+    if let Some(w) = det::current().and_then(|x| x.waiter()) {
+        return Handle::Det(w);
+    }
+    Handle::Runtime(rt::current_waiter())
 }
 
 /// Blocks the caller until its handle is unparked (may return spuriously).
 pub(crate) fn park(op: &Op) {
+    if let Some(x) = det::current() {
+        return x.park(op);
+    }
     rt::park_current(op.block_reason(), op.location);
 }
 
 /// A scheduling point before `op` takes effect.
-pub(crate) fn visible(_op: &Op) {
+pub(crate) fn visible(op: &Op) {
+    if let Some(x) = det::current() {
+        return x.visible(op);
+    }
     rt::preempt_point();
 }
 
 /// The engine's clock.
 pub(crate) fn now() -> Instant {
+    if let Some(x) = det::current() {
+        return x.now();
+    }
     Instant::real_now()
 }
 
 /// Runs `f` once at `deadline` (on a scheduler thread: `f` must not block).
 pub(crate) fn timer(deadline: Instant, f: Box<dyn FnOnce() + Send>) -> TimerKey {
+    if let Some(x) = det::current() {
+        return x.timer(deadline, f);
+    }
     timer::start(deadline, f)
 }
 
@@ -93,33 +124,61 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
     }
 }
 
-/// A uniform index in `0..n` (`n > 0`).
+/// A uniform index in `0..n` (`n > 0`): a `select!` arm.
 pub(crate) fn random(n: usize) -> usize {
+    if let Some(x) = det::current() {
+        return x.random(n, false);
+    }
     rt::fast_random(n)
+}
+
+/// A uniform byte for `sched::rand`: a recorded `Rand` choice among 256 in
+/// the deterministic engine.
+pub(crate) fn random_byte() -> u8 {
+    if let Some(x) = det::current() {
+        return x.random(256, true) as u8;
+    }
+    rt::fast_random(256) as u8
 }
 
 /// Starts goroutines later, from anywhere (a timer callback): captured in
 /// the caller's runtime, it spawns there; captured outside any runtime, it
 /// starts an OS thread per function instead.
 #[derive(Clone, Debug)]
-pub(crate) struct Spawner(Option<rt::Spawner>);
+pub(crate) enum Spawner {
+    /// The production runtime (`None`: plain threads, outside any runtime).
+    Runtime(Option<rt::Spawner>),
+    /// Deterministic run number `run`: its goroutines can only be started
+    /// from inside that run (its timer callbacks run there).
+    Det(u64),
+}
 
-/// A spawner for the caller's runtime (or for plain threads outside one).
+/// A spawner for the caller's engine (or for plain threads outside one).
 pub(crate) fn spawner() -> Spawner {
-    Spawner(rt::spawner())
+    match crate::det::context::current() {
+        Some(x) => Spawner::Det(x.run_id()),
+        None => Spawner::Runtime(rt::spawner()),
+    }
 }
 
 impl Spawner {
     /// Runs `f` in a new detached goroutine (or thread).
     pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
-        match &self.0 {
-            Some(s) => s.spawn(f, location),
-            None => {
+        match self {
+            Spawner::Runtime(Some(s)) => s.spawn(f, location),
+            Spawner::Runtime(None) => {
                 std::thread::Builder::new()
                     .name("sched-detached".into())
                     .spawn(f)
                     .expect("sched: could not start a thread");
             }
+            Spawner::Det(run) => match crate::det::context::current() {
+                Some(x) if x.run_id() == *run => x.spawn_detached(f, location),
+                _ => panic!(
+                    "sched: a goroutine of deterministic run {run} was started after the run ended \
+                     (a timer or after_func outlived its run)"
+                ),
+            },
         }
     }
 }

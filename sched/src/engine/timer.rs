@@ -61,6 +61,49 @@ impl TimerKey {
     }
 }
 
+impl TimerKey {
+    /// A pending timer held by no heap: the deterministic engine keeps its
+    /// own list and calls [`TimerKey::fire`] when its chooser says so.
+    pub(crate) fn detached(f: Callback) -> TimerKey {
+        TimerKey {
+            state: Arc::new(TimerState {
+                status: AtomicU8::new(PENDING),
+                f: Mutex::new(Some(f)),
+            }),
+        }
+    }
+
+    /// Whether the timer has neither fired nor been stopped.
+    pub(crate) fn is_pending(&self) -> bool {
+        // Acquire: pairs with the AcqRel CAS of `stop`/`fire`.
+        self.state.status.load(Acquire) == PENDING
+    }
+
+    /// Fires the timer if it is still pending (runs `f` on the caller);
+    /// true if it ran.
+    pub(crate) fn fire(&self) -> bool {
+        // AcqRel: see `TimerKey::stop`.
+        if self
+            .state
+            .status
+            .compare_exchange(PENDING, FIRED, AcqRel, Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        let f = self
+            .state
+            .f
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        f.is_some_and(|f| {
+            f();
+            true
+        })
+    }
+}
+
 struct Entry {
     deadline: u64,
     seq: u64,

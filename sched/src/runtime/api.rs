@@ -26,6 +26,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    if let Some(x) = crate::det::context::current() {
+        return crate::det::goroutine::go(&x, f, Location::caller());
+    }
     let m = current_m().expect(OUTSIDE);
     let shared = m.shared.clone();
     drop(m);
@@ -81,16 +84,17 @@ where
         location: model::Location::from_std(location),
     });
     let label = crate::stack::GoroutineLabel::new(id, location);
-    let task = Box::new(super::g::GTask {
+    let task = Box::new(super::g::GTask::new(
         g,
-        coro: Coro::with_label(stack, label, body),
-    });
+        Coro::with_label(stack, label, body),
+    ));
     (
         task,
         JoinHandle {
             inner,
             id,
             location,
+            object: None,
         },
     )
 }
@@ -98,7 +102,11 @@ where
 /// Gives up the P: the goroutine goes where the policy sends yields (Go:
 /// the global queue; tokio-like: the local tail). Outside a goroutine, a
 /// plain OS-thread yield.
+#[track_caller]
 pub fn yield_now() {
+    if let Some(x) = crate::det::context::current() {
+        return x.yield_now(Location::caller());
+    }
     if !switch_out(Switch::Yield) {
         std::thread::yield_now();
     }
@@ -106,7 +114,19 @@ pub fn yield_now() {
 
 /// A preemption check: if the goroutine has run past its quantum, it yields.
 /// Every runtime entry calls this; call it in long loops without them.
+/// In a deterministic run it is a visible op (a point where the chooser may
+/// switch goroutines).
+#[track_caller]
 pub fn preempt_point() {
+    if let Some(x) = crate::det::context::current() {
+        let op = crate::engine::Op::new(
+            model::OpKind::Preempt,
+            model::ObjId(0),
+            model::event::Access::None,
+            Location::caller(),
+        );
+        return x.visible(&op);
+    }
     let Some(m) = current_m() else { return };
     let Some(pid) = m.with_p(|p| p.id) else {
         return;
@@ -171,7 +191,13 @@ pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'st
 /// or an idle one, or queues itself globally while its M parks.
 ///
 /// `f` must not use sched primitives (it runs outside the scheduler's view).
+/// In a deterministic run a blocking call is uncontrolled nondeterminism: the
+/// run fails with `det::Failure::Uncontrolled` unless the config allows it.
+#[track_caller]
 pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    if let Some(x) = crate::det::context::current() {
+        return x.blocking(f, Location::caller());
+    }
     let Some(m) = current_m() else { return f() };
     if m.current.borrow().is_none() {
         drop(m);
@@ -257,6 +283,9 @@ pub struct GoroutineInfo {
 
 /// The current goroutine, or `None` outside one.
 pub fn current() -> Option<GoroutineInfo> {
+    if let Some(x) = crate::det::context::current() {
+        return x.info();
+    }
     let m = current_m()?;
     let g = m.current_g()?;
     Some(GoroutineInfo {

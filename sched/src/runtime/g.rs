@@ -64,13 +64,47 @@ impl std::fmt::Debug for GShared {
 pub(crate) type Task = Box<GTask>;
 
 pub(crate) struct GTask {
-    pub(crate) g: Arc<GShared>,
+    /// The goroutine's descriptor. While the goroutine runs, its M holds it
+    /// (moved into `MCtx::current`, not cloned: a reference-count RMW per
+    /// switch showed up as the top cost of the schedule loop).
+    g: Option<Arc<GShared>>,
     pub(crate) coro: Coro,
+}
+
+impl GTask {
+    pub(crate) fn new(g: Arc<GShared>, coro: Coro) -> Self {
+        GTask { g: Some(g), coro }
+    }
+
+    /// The descriptor (not while the goroutine is running).
+    pub(crate) fn g(&self) -> &Arc<GShared> {
+        self.g
+            .as_ref()
+            .expect("a running goroutine's descriptor is lent to its M")
+    }
+
+    /// Lends the descriptor to the M for the duration of a run.
+    pub(crate) fn lend_g(&mut self) -> Arc<GShared> {
+        self.g.take().expect("descriptor already lent")
+    }
+
+    /// Takes the descriptor back after the run.
+    pub(crate) fn return_g(&mut self, g: Arc<GShared>) {
+        self.g = Some(g);
+    }
+
+    /// Splits a finished task into its descriptor and coroutine.
+    pub(crate) fn into_parts(self) -> (Arc<GShared>, Coro) {
+        (self.g.expect("descriptor returned"), self.coro)
+    }
 }
 
 impl std::fmt::Debug for GTask {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.g.fmt(f)
+        match &self.g {
+            Some(g) => g.fmt(f),
+            None => f.write_str("goroutine (running)"),
+        }
     }
 }
 

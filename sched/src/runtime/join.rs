@@ -52,7 +52,7 @@ impl Waiter {
 
 struct State<T> {
     result: Option<std::thread::Result<T>>,
-    waiter: Option<Waiter>,
+    waiter: Option<crate::engine::Handle>,
 }
 
 pub(crate) struct JoinInner<T> {
@@ -77,7 +77,7 @@ impl<T> JoinInner<T> {
             s.waiter.take()
         };
         if let Some(w) = waiter {
-            w.wake();
+            w.unpark();
         }
     }
 }
@@ -88,6 +88,9 @@ pub struct JoinHandle<T> {
     pub(crate) inner: Arc<JoinInner<T>>,
     pub(crate) id: u64,
     pub(crate) location: &'static Location<'static>,
+    /// The goroutine's join object in a deterministic run (its exit clock
+    /// is released there, the join acquires it); `None` in production.
+    pub(crate) object: Option<model::ObjId>,
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
@@ -118,19 +121,30 @@ impl<T> JoinHandle<T> {
 
     /// Waits for the goroutine (parking the calling goroutine, or the calling
     /// OS thread outside a runtime) and returns its value, or `Err` with the
-    /// panic payload if it panicked.
+    /// panic payload if it panicked. In a deterministic run the join is a
+    /// visible op on the goroutine's join object (the exit → join edge).
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
-        let location = Location::caller();
+        use crate::engine::{self, Op};
+        let object = self.object.unwrap_or(model::ObjId(0));
+        let op = Op::new(
+            model::OpKind::Join,
+            object,
+            model::event::Access::Read,
+            Location::caller(),
+        );
+        if self.object.is_some() {
+            engine::visible(&op);
+        }
         loop {
             {
                 let mut s = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(r) = s.result.take() {
                     return r;
                 }
-                s.waiter = Some(super::api::current_waiter());
+                s.waiter = Some(engine::current());
             }
-            super::api::park_current(model::BlockReason::Join, location);
+            engine::park(&op);
         }
     }
 }

@@ -47,6 +47,6 @@ pub use builder::{
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
 pub use join::JoinHandle;
-pub(crate) use join::Waiter;
+pub(crate) use join::{JoinInner, Waiter};
 pub use stats::{PStats, Stats};
 pub(crate) use timers::add_timer;

@@ -242,7 +242,7 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
 fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task> {
     let shared = &m.shared;
     // Relaxed: see `GShared::locked_m`.
-    let locked = task.g.locked_m.load(Relaxed);
+    let locked = task.g().locked_m.load(Relaxed);
     if locked != 0 && locked != m.id.0 + 1 {
         // Locked to another M: give it our P and the goroutine (Go's
         // `startlockedm`); this M then looks for a P like any idle M.
@@ -272,23 +272,29 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
     }
     count_run(&ps.counters, source);
     emit(shared, || Event::GStarted {
-        g: gid(task.g.id),
+        g: gid(task.g().id),
         p: pid,
         m: m.id,
         source,
     });
-    ps.running_g.store(task.g.id, Relaxed);
-    // Relaxed: the run queue hand-over ordered everything before this.
-    task.g.state.store(RUNNING, Relaxed);
-    *m.current.borrow_mut() = Some(task.g.clone());
     let mut task = task;
+    let g = task.lend_g();
+    ps.running_g.store(g.id, Relaxed);
+    // Relaxed: the run queue hand-over ordered everything before this.
+    g.state.store(RUNNING, Relaxed);
+    *m.current.borrow_mut() = Some(g);
     let state = task.coro.resume();
-    m.current.borrow_mut().take();
+    let g = m
+        .current
+        .borrow_mut()
+        .take()
+        .expect("the running goroutine's descriptor");
+    task.return_g(g);
     match state {
         CoroState::Finished(r) => {
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
-            let super::g::GTask { g, coro } = *task;
+            let (g, coro) = task.into_parts();
             g.state.store(DONE, Release);
             let stack = coro.into_stack();
             m.with_p(|p| p.stacks.put(stack));
@@ -296,7 +302,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         }
         CoroState::Suspended => {
             // Re-read: the goroutine may have locked or unlocked itself just now.
-            let locked_here = task.g.locked_m.load(Relaxed) == m.id.0 + 1;
+            let locked_here = task.g().locked_m.load(Relaxed) == m.id.0 + 1;
             after_switch(m, task);
             if locked_here {
                 return stop_locked_m(m);
@@ -336,13 +342,13 @@ fn after_switch(m: &MCtx, task: Task) {
     match m.switch.get() {
         Switch::Yield | Switch::Preempted => {
             let preempted = m.switch.get() == Switch::Preempted;
-            let g = task.g.clone();
-            g.state.store(super::g::RUNNABLE, Relaxed);
+            let id = task.g().id;
+            task.g().state.store(super::g::RUNNABLE, Relaxed);
             m.with_p(|p| {
                 if preempted {
                     PCounters::bump(&shared.p(p.id).counters.preemptions);
                     emit(shared, || Event::GPreempted {
-                        g: gid(g.id),
+                        g: gid(id),
                         p: p.id,
                     });
                 }
@@ -353,7 +359,7 @@ fn after_switch(m: &MCtx, task: Task) {
             if let Some(pid) = m.with_p(|p| p.id) {
                 PCounters::bump(&shared.p(pid).counters.parks);
             }
-            let g = task.g.clone();
+            let g = task.g().clone();
             emit(shared, || Event::GBlocked {
                 g: gid(g.id),
                 reason: g.block_reason().unwrap_or(model::BlockReason::Other),
@@ -365,7 +371,7 @@ fn after_switch(m: &MCtx, task: Task) {
             }
         }
         Switch::SyscallNoP => {
-            task.g.state.store(super::g::RUNNABLE, Relaxed);
+            task.g().state.store(super::g::RUNNABLE, Relaxed);
             shared.global.push(task);
             wake_after_ready(shared);
             // Our M has no P; `m_main` will look for one.

@@ -36,10 +36,17 @@ impl Default for Once {
 }
 
 /// Marks the `Once` done when the first call ends, even by panicking.
-struct Finish<'a>(&'a Once);
+struct Finish<'a>(&'a Once, &'static Location<'static>);
 
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
+        // The completion is a visible op (`Done` releases): the race
+        // detector's edge from the function's writes to every later caller.
+        // Not while unwinding: a switch mid-unwind would show other
+        // goroutines this thread's panic state.
+        if !std::thread::panicking() {
+            engine::visible(&Op::new(OpKind::Done, self.0.id, Access::Write, self.1));
+        }
         let waiters = match std::mem::replace(&mut *self.0.state(), State::Done) {
             State::Running(ws) => ws,
             _ => Vec::new(),
@@ -91,7 +98,7 @@ impl Once {
             State::New => {
                 *st = State::Running(Vec::new());
                 drop(st);
-                let _finish = Finish(self);
+                let _finish = Finish(self, op.location);
                 f();
             }
         }
