@@ -72,11 +72,14 @@ fn sleep(shared: &Shared, delay_us: u64) {
     std::thread::park_timeout(Duration::from_nanos(wake - now));
 }
 
-/// What sysmon last saw of a P: its schedtick and when the tick changed.
+/// What sysmon last saw of a P: its schedtick, when the tick changed, and
+/// when sysmon last raised the preempt flag (to tell an ignored request
+/// from one that was served and raised again).
 #[derive(Clone, Copy, Default)]
 struct Seen {
     tick: u64,
     since: u64,
+    flagged_at: u64,
     reported: bool,
 }
 
@@ -86,31 +89,27 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
     // Relaxed: a hint; a stale tick only delays a preemption by one round.
     let tick = ps.tick.load(Relaxed);
     if tick != seen.tick {
-        *seen = Seen {
-            tick,
-            since: now,
-            reported: false,
-        };
+        *seen = Seen { tick, since: now, flagged_at: 0, reported: false };
         return false;
     }
-    let ran = now.saturating_sub(seen.since);
-    if gid == 0 || ran < quantum {
+    if gid == 0 || now.saturating_sub(seen.since) < quantum {
         return false;
     }
-    // Relaxed: a hint; the goroutine polls it at runtime entries.
+    // Relaxed: a hint; the goroutine polls it at runtime entries, and the
+    // M clears it when the goroutine yields to it.
     if !ps.preempt.swap(true, Relaxed) {
+        seen.flagged_at = now;
+        seen.reported = false;
         return true;
     }
+    let ignored = now.saturating_sub(seen.flagged_at);
     let patience = (10 * quantum).max(100_000_000);
-    if ran > patience && !std::mem::replace(&mut seen.reported, true) {
-        let at = shared
-            .registry
-            .get(gid)
-            .map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
+    if ignored > patience && !std::mem::replace(&mut seen.reported, true) {
+        let at = shared.registry.get(gid).map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
         eprintln!(
             "sched: goroutine {gid} (spawned at {at}) has ignored a preemption request for {} ms \
              (quantum {} ms): it runs a loop with no runtime entry; call sched::preempt_point() in it",
-            ran / 1_000_000,
+            ignored / 1_000_000,
             quantum / 1_000_000
         );
     }

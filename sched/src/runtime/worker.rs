@@ -346,6 +346,11 @@ fn after_switch(m: &MCtx, task: Task) {
             task.g().state.store(super::g::RUNNABLE, Relaxed);
             m.with_p(|p| {
                 if preempted {
+                    // The request is served: the next goroutine (which may
+                    // inherit this slice from runnext) starts unflagged, and
+                    // sysmon asks again if the slice still runs on (as Go's
+                    // per-goroutine `gp.preempt` behaves).
+                    shared.p(p.id).preempt.store(false, Relaxed);
                     PCounters::bump(&shared.p(p.id).counters.preemptions);
                     emit(shared, || Event::GPreempted {
                         g: gid(id),
