@@ -193,7 +193,11 @@ pub fn spin_rate() -> f64 {
         let mut rates: Vec<f64> = (0..5)
             .map(|_| {
                 let t0 = Instant::now();
-                std::hint::black_box(crate::bench::common::spin(ITERS, 1));
+                // Inputs behind black_box too: with constant inputs the
+                // optimiser computes the loop once for all five samples
+                // (release builds measured ~0 ns, a rate ~10⁴× too high).
+                let (iters, seed) = std::hint::black_box((ITERS, 1));
+                std::hint::black_box(crate::bench::common::spin(iters, seed));
                 ITERS as f64 / t0.elapsed().as_nanos().max(1) as f64
             })
             .collect();

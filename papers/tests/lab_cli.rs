@@ -52,9 +52,50 @@ fn an_unknown_policy_lists_the_presets_and_a_bad_knob_names_itself() {
 }
 
 #[test]
-fn the_real_engine_is_not_built_yet_and_says_so() {
-    fails_listing(&["--engine", "real"], &["not built yet", "sim"]);
-    fails_listing(&["--engine", "warp"], &["unknown engine", "sim"]);
+fn an_unknown_engine_lists_the_valid_ones() {
+    fails_listing(&["--engine", "warp"], &["unknown engine", "sim", "real"]);
+}
+
+#[test]
+fn the_real_engine_puts_measured_makespans_beside_simulated_ones() {
+    let dir = scratch("real");
+    let args = [
+        "--engine",
+        "real",
+        "--workloads",
+        "chain,fib",
+        "--policies",
+        "go",
+        "--procs",
+        "1,2",
+        "--quiet",
+    ];
+    let out = lab(&args, &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("real makespan") && table.contains("real/sim"),
+        "{table}"
+    );
+    let folder = table
+        .lines()
+        .last()
+        .unwrap()
+        .trim_start_matches("results: ")
+        .to_owned();
+    let csv = std::fs::read_to_string(dir.join(folder).join("results.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "real_makespan_ns")
+        .expect("real_makespan_ns column");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4, "2 workloads x 2 Ps");
+    for row in rows {
+        let ns: u64 = row[col].parse().expect("a measured makespan");
+        assert!(ns > 0);
+    }
 }
 
 #[test]

@@ -52,7 +52,9 @@ pub struct Args {
     /// Results folder [default: results/lab-NNN, the first free NNN]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Engine that runs the matrix: sim (the simulator); real is not built yet
+    /// Engine that runs the matrix: sim (the simulator), or real (the simulator
+    /// and the production runtime side by side; P defaults to what fits this
+    /// machine's cores)
     #[arg(long, default_value = "sim")]
     pub engine: String,
     /// No progress on stderr
@@ -79,7 +81,7 @@ pub fn after_help() -> String {
         "Workloads: {}\n\
          Policies: a preset ({}) then knob=value overrides, e.g. go,steal=one\n\
          Knobs: {KNOBS}\n\
-         Engines: {} (real: not built yet)\n\
+         Engines: {} (real = the simulator and the production runtime side by side)\n\
          Writes results.csv and speedup-<workload>.svg into the results folder, named on stdout.",
         workloads::NAMES.join(", "),
         Policy::PRESETS.join(", "),
@@ -100,11 +102,23 @@ impl Args {
             engine: Engine::parse(&self.engine)?,
             workloads: self.workload_list()?,
             policies: self.policy_list()?,
-            procs: parse_procs(&self.procs)?,
+            procs: self.procs_for(Engine::parse(&self.engine)?)?,
             seed: self.seed,
             out: self.out.clone(),
             quiet: self.quiet,
         })
+    }
+
+    /// The Ps asked for; for `real` without `--procs`, the default Ps that
+    /// fit the cores this process may use (real runs past them only measure
+    /// oversubscription).
+    fn procs_for(&self, engine: Engine) -> Result<Vec<usize>, LabError> {
+        let procs = parse_procs(&self.procs)?;
+        if engine == Engine::Real && self.procs == DEFAULT_PROCS {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            return Ok(procs.into_iter().filter(|&p| p <= cores.max(2)).collect());
+        }
+        Ok(procs)
     }
 
     fn workload_list(&self) -> Result<Vec<(String, Workload)>, LabError> {

@@ -4,7 +4,7 @@
 use super::matrix::Row;
 
 /// The header line's fields, in column order.
-pub const COLUMNS: [&str; 26] = [
+pub const COLUMNS: [&str; 29] = [
     "workload",
     "policy",
     "procs",
@@ -31,6 +31,9 @@ pub const COLUMNS: [&str; 26] = [
     "util_mean",
     "util_min",
     "events",
+    "real_makespan_ns",
+    "real_steals",
+    "real_preemptions",
 ];
 
 /// Header plus one line per row.
@@ -78,6 +81,15 @@ fn fields(row: &Row) -> Vec<String> {
     f.push(format!("{:.4}", r.mean_utilisation()));
     f.push(format!("{util_min:.4}"));
     f.push(r.events.to_string());
+    match &row.real {
+        Some(m) => {
+            let t = m.stats.total();
+            f.push((m.makespan.as_nanos() as u64).to_string());
+            f.push(t.steal_hits.to_string());
+            f.push(t.preemptions.to_string());
+        }
+        None => f.extend([String::new(), String::new(), String::new()]),
+    }
     f
 }
 

@@ -3,6 +3,7 @@
 
 use super::cli::Plan;
 use super::error::LabError;
+use crate::real::RealRun;
 use model::policy::{Policy, SchedPolicy};
 use model::sim::SimReport;
 use model::workload::Workload;
@@ -17,6 +18,8 @@ pub struct Row {
     pub report: SimReport,
     /// Over the same workload and policy at P = 1.
     pub speedup: f64,
+    /// The production runtime's run of the same cell (`--engine real`).
+    pub real: Option<RealRun>,
 }
 
 impl Row {
@@ -74,16 +77,17 @@ pub fn run(plan: &Plan, progress: &mut Progress) -> Result<Vec<Row>, LabError> {
             };
             let base = one(1)?;
             for &procs in &plan.procs {
-                let report = if procs == 1 {
+                let (report, real) = if procs == 1 {
                     base.clone()
                 } else {
                     one(procs)?
                 };
-                let speedup = report.speedup_over(&base);
+                let speedup = report.speedup_over(&base.0);
                 rows.push(Row {
                     workload: name.clone(),
                     report,
                     speedup,
+                    real,
                 });
             }
         }
@@ -97,7 +101,7 @@ fn run_one(
     workload: &Workload,
     policy: &Policy,
     procs: usize,
-) -> Result<SimReport, LabError> {
+) -> Result<(SimReport, Option<RealRun>), LabError> {
     plan.engine
         .run(workload, policy, procs, plan.seed)
         .map_err(|error| LabError::Run {

@@ -14,17 +14,25 @@ const HEADER: [&str; 9] = [
     "peak Gs",
 ];
 
+/// Extra columns when the production runtime ran too (`--engine real`).
+const REAL_HEADER: [&str; 3] = ["real makespan", "real/sim", "real steals"];
+
 /// The rows as text: columns padded to their widest cell, numbers
 /// right-aligned, a blank line between workloads.
 pub fn render(rows: &[Row]) -> String {
-    let cells: Vec<[String; 9]> = rows.iter().map(cells).collect();
-    let mut width = HEADER.map(str::len);
+    let real = rows.iter().any(|r| r.real.is_some());
+    let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, real)).collect();
+    let mut header: Vec<String> = HEADER.map(String::from).to_vec();
+    if real {
+        header.extend(REAL_HEADER.map(String::from));
+    }
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
         for (w, c) in width.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut out = line(&HEADER.map(String::from), &width);
+    let mut out = line(&header, &width);
     for (i, row) in cells.iter().enumerate() {
         if i > 0 && rows[i].workload != rows[i - 1].workload {
             out.push('\n');
@@ -34,9 +42,9 @@ pub fn render(rows: &[Row]) -> String {
     out
 }
 
-fn cells(row: &Row) -> [String; 9] {
+fn cells(row: &Row, real: bool) -> Vec<String> {
     let r = &row.report;
-    [
+    let mut cells = vec![
         row.workload.clone(),
         r.policy.clone(),
         r.procs.to_string(),
@@ -46,10 +54,23 @@ fn cells(row: &Row) -> [String; 9] {
         duration(r.latency.p99),
         format!("{:.0}%", 100.0 * r.mean_utilisation()),
         r.peak_live.to_string(),
-    ]
+    ];
+    if real {
+        match &row.real {
+            Some(m) => {
+                let ns = m.makespan.as_nanos() as u64;
+                let total = m.stats.total();
+                cells.push(duration(ns));
+                cells.push(format!("{:.2}", ns as f64 / r.makespan_ns.max(1) as f64));
+                cells.push(format!("{}/{}", total.steal_hits, total.steal_attempts));
+            }
+            None => cells.extend(["-", "-", "-"].map(String::from)),
+        }
+    }
+    cells
 }
 
-fn line(cells: &[String; 9], width: &[usize; 9]) -> String {
+fn line(cells: &[String], width: &[usize]) -> String {
     let mut s = String::new();
     for (i, (c, w)) in cells.iter().zip(width).enumerate() {
         let pad = w - c.chars().count();

@@ -89,7 +89,12 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
     // Relaxed: a hint; a stale tick only delays a preemption by one round.
     let tick = ps.tick.load(Relaxed);
     if tick != seen.tick {
-        *seen = Seen { tick, since: now, flagged_at: 0, reported: false };
+        *seen = Seen {
+            tick,
+            since: now,
+            flagged_at: 0,
+            reported: false,
+        };
         return false;
     }
     if gid == 0 || now.saturating_sub(seen.since) < quantum {
@@ -105,7 +110,10 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
     let ignored = now.saturating_sub(seen.flagged_at);
     let patience = (10 * quantum).max(100_000_000);
     if ignored > patience && !std::mem::replace(&mut seen.reported, true) {
-        let at = shared.registry.get(gid).map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
+        let at = shared
+            .registry
+            .get(gid)
+            .map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
         eprintln!(
             "sched: goroutine {gid} (spawned at {at}) has ignored a preemption request for {} ms \
              (quantum {} ms): it runs a loop with no runtime entry; call sched::preempt_point() in it",
