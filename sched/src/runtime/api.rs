@@ -217,7 +217,6 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
         m: m.id,
         p: pid,
     });
-    g.syscall_since.store(shared.now_ns(), Relaxed);
     ps.slice_start.store(shared.now_ns(), Relaxed);
     *ps.syscall.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
     ps.status.store(P_SYSCALL, Release);

@@ -25,7 +25,7 @@
 use crate::coro::Coro;
 use model::BlockReason;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::*};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
 use std::sync::{Arc, Mutex};
 
 pub(crate) const RUNNABLE: u8 = 0;
@@ -45,8 +45,6 @@ pub(crate) struct GShared {
     pub(crate) parked: Mutex<Option<Task>>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
     block_reason: AtomicU8,
-    /// When its current blocking call started (ns since the runtime's epoch).
-    pub(crate) syscall_since: AtomicU64,
     /// The M it is locked to (`lock_os_thread`), as `MId + 1`; 0 if none.
     /// Written only by the goroutine itself; read by Ms that dequeue it
     /// (Relaxed: the run-queue hand-over orders the write before the read).
@@ -130,7 +128,6 @@ impl GShared {
             state: AtomicU8::new(RUNNABLE),
             parked: Mutex::new(None),
             block_reason: AtomicU8::new(0),
-            syscall_since: AtomicU64::new(0),
             locked_m: AtomicU32::new(0),
         }
     }
