@@ -194,6 +194,30 @@ impl Program {
         debug_assert!(!self.gs[g.index()].done);
     }
 
+    /// Runs `w` to completion with the simplest scheduler there is — one
+    /// FIFO of runnable goroutines, each run until it blocks, yields or
+    /// exits — and returns the final state and the total `Compute` done.
+    /// The reference execution the checks compare engines against.
+    pub fn run_serial(w: &Workload) -> (Program, u64) {
+        let mut prog = Program::new(w);
+        let mut ready = VecDeque::from([GId(0)]);
+        let mut work = 0;
+        while let Some(g) = ready.pop_front() {
+            loop {
+                let e = prog.step(w, g);
+                work += e.cost_ns;
+                ready.extend(e.spawned.into_iter().chain(e.woke));
+                match e.then {
+                    After::Continue | After::Syscall(_) => continue,
+                    After::Yield => ready.push_back(g),
+                    After::Block(..) | After::Exit => {}
+                }
+                break;
+            }
+        }
+        (prog, work)
+    }
+
     fn spawn(&mut self, parent: GId, task: TaskId) -> GId {
         let child = GId::from(self.gs.len());
         self.gs[parent.index()].live_children += 1;
@@ -499,29 +523,6 @@ pub fn fib_nodes(k: u32) -> u64 {
 mod tests {
     use super::*;
 
-    /// Runs a workload to completion with a trivial scheduler: a FIFO of
-    /// runnable goroutines, each run until it blocks, yields or exits.
-    fn run_fifo(w: &Workload) -> (Program, u64) {
-        let mut prog = Program::new(w);
-        let mut ready = VecDeque::from([GId(0)]);
-        let mut work = 0;
-        while let Some(g) = ready.pop_front() {
-            loop {
-                let e = prog.step(w, g);
-                work += e.cost_ns;
-                ready.extend(e.spawned);
-                ready.extend(e.woke);
-                match e.then {
-                    After::Continue | After::Syscall(_) => continue,
-                    After::Yield => ready.push_back(g),
-                    After::Block(..) | After::Exit => {}
-                }
-                break;
-            }
-        }
-        (prog, work)
-    }
-
     #[test]
     fn fib_node_counts() {
         assert_eq!([0, 1, 2, 3, 4, 5].map(fib_nodes), [1, 1, 3, 5, 9, 15]);
@@ -544,7 +545,7 @@ mod tests {
             (Workload::respawning_pairs(5, 2), 2 * (5 + 4) * 2 + 2),
         ];
         for (w, want) in cases {
-            let (prog, work) = run_fifo(&w);
+            let (prog, work) = Program::run_serial(&w);
             assert!(
                 prog.gs.iter().all(|g| g.done),
                 "{}: a goroutine never finished",

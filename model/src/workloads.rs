@@ -75,28 +75,11 @@ pub fn defaults() -> Vec<(&'static str, Workload)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::GId;
-    use crate::workload::{After, Program};
-    use std::collections::VecDeque;
+    use crate::workload::Program;
 
-    /// Work and goroutine count by running the program with a plain FIFO.
+    /// Work and goroutine count of the reference serial execution.
     fn measure(w: &Workload) -> (u64, usize) {
-        let mut prog = Program::new(w);
-        let mut ready = VecDeque::from([GId(0)]);
-        let mut work = 0;
-        while let Some(g) = ready.pop_front() {
-            loop {
-                let e = prog.step(w, g);
-                work += e.cost_ns;
-                ready.extend(e.spawned.into_iter().chain(e.woke));
-                match e.then {
-                    After::Continue | After::Syscall(_) => continue,
-                    After::Yield => ready.push_back(g),
-                    After::Block(..) | After::Exit => {}
-                }
-                break;
-            }
-        }
+        let (prog, work) = Program::run_serial(w);
         (work, prog.created())
     }
 
