@@ -53,6 +53,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    // Relaxed: uniqueness only needs the RMW's atomicity.
     let id = shared.next_gid.fetch_add(1, Relaxed);
     let g = Arc::new(GShared::new(id, location));
     let inner = Arc::new(JoinInner::new());
@@ -217,8 +218,11 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
         m: m.id,
         p: pid,
     });
+    // Relaxed: a hint for sysmon's retake timing (read Relaxed in sysmon.rs).
     ps.slice_start.store(shared.now_ns(), Relaxed);
     *ps.syscall.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+    // Release: pairs with sysmon's Acquire load of `status`, after the P was
+    // put in the syscall slot (which the slot's mutex also orders).
     ps.status.store(P_SYSCALL, Release);
     drop(m);
 
@@ -229,6 +233,7 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let back = ps.syscall.lock().unwrap_or_else(|e| e.into_inner()).take();
     match back {
         Some(p) => {
+            // Release: pairs with sysmon's Acquire load of `status`.
             ps.status.store(P_RUNNING, Release);
             *m.p.borrow_mut() = Some(p);
         }

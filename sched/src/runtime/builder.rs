@@ -228,6 +228,8 @@ impl Runtime {
         );
         let _one = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         let shared = &self.shared;
+        // Release: pairs with the Acquire loads in the M loop and sysmon (no
+        // M or sysmon of this block_on exists yet; the threads' start orders it too).
         shared.shutdown.store(false, Release);
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()
@@ -277,6 +279,8 @@ impl Runtime {
 
     fn stop(&self, sysmon: std::thread::JoinHandle<()>) {
         let shared = &self.shared;
+        // Release: pairs with the Acquire loads in `find_runnable`,
+        // `acquire_p`, `stop_locked_m` and sysmon, which then exit.
         shared.shutdown.store(true, Release);
         for ps in shared.ps.iter() {
             ps.preempt.store(true, Relaxed);
@@ -299,6 +303,7 @@ impl Runtime {
             let _ = t.join();
         }
         let _ = sysmon.join();
+        // Relaxed: every M was joined above; the join orders this.
         shared.nthreads.store(0, Relaxed);
         shared.counts.reset_spinning();
         let mut leftovers = Vec::new();

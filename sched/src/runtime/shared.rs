@@ -185,12 +185,14 @@ impl Shared {
     pub(crate) fn pidleget(&self, idle: &mut Idle) -> Option<Box<P>> {
         let p = idle.ps.pop()?;
         self.counts.p_taken();
+        // Relaxed: written under the idle lock; sysmon reads it as a hint.
         self.p(p.id).status.store(P_RUNNING, Relaxed);
         Some(p)
     }
 
     /// Returns a P to the idle list (Go's `pidleput`).
     pub(crate) fn pidleput(&self, idle: &mut Idle, p: Box<P>) {
+        // Relaxed (both): written under the idle lock; sysmon reads them as hints.
         self.p(p.id).status.store(P_IDLE, Relaxed);
         self.p(p.id).running_g.store(0, Relaxed);
         idle.ps.push(p);
@@ -249,6 +251,7 @@ impl Shared {
         else {
             return;
         };
+        // Relaxed: a counter bounded by `max_threads`; only its RMW atomicity matters.
         let n = self.nthreads.fetch_add(1, Relaxed);
         if n >= self.config.max_threads || self.shutdown.load(Acquire) {
             self.nthreads.fetch_sub(1, Relaxed);

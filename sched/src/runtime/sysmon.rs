@@ -137,6 +137,8 @@ fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
     let Some(p) = ps.syscall.lock().unwrap_or_else(|e| e.into_inner()).take() else {
         return false;
     };
+    // Release: pairs with the Acquire load in sysmon's loop; the P itself
+    // moved through the syscall slot's mutex.
     ps.status.store(P_IDLE, Release);
     PCounters::bump_shared(&ps.counters.handoffs, 1);
     handoff(shared, p);
@@ -146,6 +148,7 @@ fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
 /// Go's `handoffp`: a P with work gets an M; otherwise it goes idle.
 pub(crate) fn handoff(shared: &Arc<Shared>, p: Box<P>) {
     if !shared.p(p.id).stealer.is_empty() || !shared.global.is_empty() {
+        // Relaxed: a hint for sysmon; `startm` hands the P over under a lock.
         shared.p(p.id).status.store(P_RUNNING, Relaxed);
         shared.startm(p, false);
     } else {

@@ -171,6 +171,7 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
     for round in 0..policy.steal_rounds() {
         let steal_runnext = policy.may_steal_runnext(round);
         for victim in policy.victims(p.id, shared.config.procs, &mut p.rng) {
+            // Relaxed: an early exit hint; `find_runnable` re-checks with Acquire.
             if shared.shutdown.load(Relaxed) {
                 return None;
             }
@@ -266,6 +267,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         // No clock read here: sysmon times slices by watching `tick` (Go's
         // `sysmon`/`retake`: `pd.schedtick`, `pd.schedwhen`).
         ps.tick.store(tick, Relaxed);
+        // Relaxed: the flag is a hint (sysmon.rs); clear it for the new slice.
         if ps.preempt.load(Relaxed) {
             ps.preempt.store(false, Relaxed);
         }
@@ -279,6 +281,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
     });
     let mut task = task;
     let g = task.lend_g();
+    // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
     // Relaxed: the run queue hand-over ordered everything before this.
     g.state.store(RUNNING, Relaxed);
@@ -295,6 +298,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
             let (g, coro) = task.into_parts();
+            // Release: a late `unpark` (Acquire load) sees a finished goroutine.
             g.state.store(DONE, Release);
             let stack = coro.into_stack();
             m.with_p(|p| p.stacks.put(stack));
