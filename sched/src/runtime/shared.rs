@@ -330,7 +330,7 @@ impl Registry {
         let mut tasks = Vec::new();
         for s in &self.shards {
             for (_, g) in lock(s).drain() {
-                tasks.extend(lock(&g.parked).take());
+                tasks.extend(g.wake.take_parked());
             }
         }
         tasks

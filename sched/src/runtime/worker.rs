@@ -15,7 +15,7 @@
 //! 5. release the P, re-check, park.
 
 use super::context::{current_m, set_current_m, MCtx, Switch};
-use super::g::{Task, DONE, RUNNING};
+use super::g::Task;
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use super::trace::emit;
@@ -283,8 +283,6 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
     let g = task.lend_g();
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
-    // Relaxed: the run queue hand-over ordered everything before this.
-    g.state.store(RUNNING, Relaxed);
     *m.current.borrow_mut() = Some(g);
     let state = task.coro.resume();
     let g = m
@@ -298,8 +296,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
             let (g, coro) = task.into_parts();
-            // Release: a late `unpark` (Acquire load) sees a finished goroutine.
-            g.state.store(DONE, Release);
+            g.wake.set_done();
             let stack = coro.into_stack();
             m.with_p(|p| p.stacks.put(stack));
             None
@@ -347,7 +344,6 @@ fn after_switch(m: &MCtx, task: Task) {
         Switch::Yield | Switch::Preempted => {
             let preempted = m.switch.get() == Switch::Preempted;
             let id = task.g().id;
-            task.g().state.store(super::g::RUNNABLE, Relaxed);
             m.with_p(|p| {
                 if preempted {
                     // The request is served: the next goroutine (which may
@@ -380,7 +376,6 @@ fn after_switch(m: &MCtx, task: Task) {
             }
         }
         Switch::SyscallNoP => {
-            task.g().state.store(super::g::RUNNABLE, Relaxed);
             shared.global.push(task);
             wake_after_ready(shared);
             // Our M has no P; `m_main` will look for one.
