@@ -89,6 +89,16 @@ pub(crate) fn visible(op: &Op) {
     rt::preempt_point();
 }
 
+/// Whether a goroutine waiting for a lock should busy-wait once more
+/// (the `iter`-th time) before parking. Never in a deterministic run: one
+/// OS thread runs every goroutine, so nobody could release the lock meanwhile.
+pub(crate) fn can_spin(iter: u32) -> bool {
+    if det::current().is_some() {
+        return false;
+    }
+    rt::can_spin(iter)
+}
+
 /// The engine's clock.
 pub(crate) fn now() -> Instant {
     if let Some(x) = det::current() {

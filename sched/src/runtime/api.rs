@@ -139,6 +139,32 @@ pub fn preempt_point() {
     }
 }
 
+/// How many times a goroutine may spin on a held lock before it parks
+/// (Go's `active_spin`).
+pub(crate) const ACTIVE_SPIN: u32 = 4;
+
+/// Whether a goroutine waiting for a lock should spin (busy-wait briefly)
+/// for the `iter`-th time instead of parking (Go's `sync_runtime_canSpin`):
+/// only a few times, only on a multicore machine with more than one P,
+/// only while another P is running (its goroutine may be about to unlock)
+/// and only if no goroutine waits in this P's local queue (it would be
+/// kept from running). Spinning costs CPU; parking costs two context
+/// switches and a wake-up, which dominate a short critical section.
+pub(crate) fn can_spin(iter: u32) -> bool {
+    static NCPU: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if iter >= ACTIVE_SPIN
+        || *NCPU.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) <= 1
+    {
+        return false;
+    }
+    let Some(m) = current_m() else { return false };
+    let (procs, counts) = (m.shared.config.procs, &m.shared.counts);
+    if procs <= counts.npidle() + counts.nmspinning() + 1 {
+        return false;
+    }
+    m.with_p(|p| p.local.is_empty()).unwrap_or(false)
+}
+
 /// Suspends the current goroutine back to its M with `why`; false when not
 /// on a goroutine.
 fn switch_out(why: Switch) -> bool {
@@ -354,5 +380,57 @@ impl Spawner {
         let (task, _detached) = make_task(&self.0, f, location);
         self.0.global.push(task);
         super::worker::wake_after_ready(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{can_spin, ACTIVE_SPIN};
+    use crate::runtime::Runtime;
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::sync::Arc;
+
+    #[test]
+    fn a_lock_waiter_spins_only_while_another_p_runs_and_only_a_few_times() {
+        assert!(!can_spin(0), "outside a runtime nothing spins");
+        let one = Runtime::builder().procs(1).build().unwrap();
+        assert!(
+            !one.block_on(|| can_spin(0)),
+            "one P: the holder cannot run"
+        );
+        let two = Runtime::builder().procs(2).build().unwrap();
+        assert!(
+            !two.block_on(|| can_spin(0)),
+            "the other P is idle: nobody runs who could unlock"
+        );
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return; // one CPU: spinning never pays (Go's `ncpu > 1`)
+        }
+        two.block_on(|| {
+            let (started, stop) = (
+                Arc::new(AtomicBool::new(false)),
+                Arc::new(AtomicBool::new(false)),
+            );
+            let (s, st) = (started.clone(), stop.clone());
+            let busy = crate::go(move || {
+                s.store(true, Relaxed);
+                while !st.load(Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+            while !started.load(Relaxed) {
+                std::hint::spin_loop();
+            }
+            // The other P runs `busy`; a spinning M may linger a moment.
+            let t0 = std::time::Instant::now();
+            while !can_spin(0) {
+                assert!(t0.elapsed().as_secs() < 10, "never allowed to spin");
+                std::hint::spin_loop();
+            }
+            assert!(can_spin(ACTIVE_SPIN - 1));
+            assert!(!can_spin(ACTIVE_SPIN), "the spin budget is Go's 4 rounds");
+            stop.store(true, Relaxed);
+            busy.join().unwrap();
+        });
     }
 }

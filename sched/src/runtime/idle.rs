@@ -77,6 +77,12 @@ impl Idle {
         self.nmspinning.fetch_sub(1, SeqCst);
     }
 
+    /// Ms spinning now (a hint outside the protocol: `api::can_spin`).
+    pub(crate) fn nmspinning(&self) -> usize {
+        // SeqCst: part of the protocol (module docs).
+        self.nmspinning.load(SeqCst)
+    }
+
     /// Whether one more M may spin (fewer spinners than half the busy Ps).
     pub(crate) fn may_spin(&self, procs: usize) -> bool {
         let busy = procs.saturating_sub(self.npidle());

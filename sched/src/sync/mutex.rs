@@ -16,6 +16,14 @@
 //! Normal mode is fast (a goroutine can take the lock many times in a row);
 //! starvation mode bounds the tail latency.
 //!
+//! Before queueing, a goroutine in normal mode *spins* a few rounds while
+//! the lock is held, if the engine allows it (`engine::can_spin`: Go's
+//! `runtime_canSpin`, at most 4 rounds of 30 `PAUSE`s, only while another P
+//! runs and nothing waits in our local queue; never in deterministic runs).
+//! A short critical section on another P usually ends within that time, and
+//! the lock is then taken without the two context switches and the wake-up
+//! of a park.
+//!
 //! The protected value lives in a `Box` that the guard takes out of the
 //! mutex and puts back on unlock, so no `unsafe` and no OS lock is held
 //! across a park (a goroutine may change OS threads while holding a guard).
@@ -32,7 +40,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,18 +54,23 @@ const _: () = assert!(
 /// A mutual-exclusion lock for goroutines, with Go's fairness rules.
 pub struct Mutex<T> {
     id: ObjId,
-    state: std::sync::Mutex<State>,
-    data: std::sync::Mutex<Option<Box<T>>>,
+    state: std::sync::Mutex<State<T>>,
+    /// `state.locked`, mirrored for spinners so they poll without taking
+    /// the state lock. Written under it; a hint only (Relaxed): a spinner
+    /// re-checks under the lock before it takes the mutex.
+    held: AtomicBool,
     /// How many times `unlock` handed the lock to a waiter directly
     /// (starvation mode). Diagnostics only: Relaxed.
     handoffs: AtomicU64,
 }
 
-#[derive(Debug, Default)]
-struct State {
+struct State<T> {
     locked: bool,
     starving: bool,
     waiters: VecDeque<Arc<Waiter>>,
+    /// The protected value while no guard holds it (kept under the same
+    /// lock as the state, so locking and unlocking take one OS lock each).
+    value: Option<Box<T>>,
 }
 
 /// Holds the lock; gives the value back and unlocks on drop.
@@ -71,13 +84,18 @@ impl<T> Mutex<T> {
     pub fn new(value: T) -> Self {
         Mutex {
             id: engine::new_object(),
-            state: std::sync::Mutex::new(State::default()),
-            data: std::sync::Mutex::new(Some(Box::new(value))),
+            state: std::sync::Mutex::new(State {
+                locked: false,
+                starving: false,
+                waiters: VecDeque::new(),
+                value: Some(Box::new(value)),
+            }),
+            held: AtomicBool::new(false),
             handoffs: AtomicU64::new(0),
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    fn state(&self) -> std::sync::MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -95,8 +113,8 @@ impl<T> Mutex<T> {
     pub(crate) fn lock_at(&self, location: &'static Location<'static>) -> MutexGuard<'_, T> {
         let op = self.op(OpKind::Lock, location);
         engine::visible(&op);
-        self.acquire(&op);
-        self.guard()
+        let value = self.acquire(&op);
+        self.guard(value)
     }
 
     /// Locks only if the lock is free now (and not reserved for a starving
@@ -108,19 +126,34 @@ impl<T> Mutex<T> {
         if st.locked || st.starving {
             return None;
         }
-        st.locked = true;
+        self.set_locked(&mut st, true);
+        let value = st.value.take();
         drop(st);
-        Some(self.guard())
+        Some(self.guard(value))
     }
 
-    /// Go's `lockSlow`: compete, queue, park; until acquired or handed.
-    fn acquire(&self, op: &Op) {
+    fn set_locked(&self, st: &mut State<T>, locked: bool) {
+        st.locked = locked;
+        // Relaxed: a hint for spinners (field docs).
+        self.held.store(locked, Relaxed);
+    }
+
+    /// Go's `lockSlow`: compete, spin, queue, park; until acquired or
+    /// handed. Returns the value, taken out of the state.
+    fn acquire(&self, op: &Op) -> Option<Box<T>> {
         let mut since: Option<Instant> = None;
+        let mut spins = 0;
         loop {
             let mut st = self.state();
             if !st.locked && !st.starving {
-                st.locked = true;
-                return;
+                self.set_locked(&mut st, true);
+                return st.value.take();
+            }
+            if !st.starving && engine::can_spin(spins) {
+                drop(st);
+                spins += 1;
+                self.spin();
+                continue;
             }
             let now = engine::now();
             let first = since.is_none();
@@ -135,14 +168,30 @@ impl<T> Mutex<T> {
             }
             drop(st);
             if w.wait(op) {
-                return; // handed over in starvation mode
+                // Handed over in starvation mode (the value is back in).
+                return self.state().value.take();
             }
+            spins = 0; // woken to compete: spin again, as Go does
         }
     }
 
-    /// Go's `unlockSlow`: hand off (starving) or release and wake one.
-    fn release(&self) {
+    /// One spin round (Go's `procyield(active_spin_cnt)`), cut short when
+    /// the lock is released.
+    fn spin(&self) {
+        for _ in 0..30 {
+            // Relaxed: a hint (field docs).
+            if !self.held.load(Relaxed) {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Go's `unlockSlow`: put the value back, then hand off (starving) or
+    /// release and wake one.
+    fn release(&self, value: Option<Box<T>>) {
         let mut st = self.state();
+        st.value = value;
         if st.starving {
             let w = st.waiters.pop_front().expect("starvation mode has waiters");
             if st.waiters.is_empty() || w.since.elapsed() < STARVATION_THRESHOLD {
@@ -153,7 +202,7 @@ impl<T> Mutex<T> {
             w.grant();
             return;
         }
-        st.locked = false;
+        self.set_locked(&mut st, false);
         let w = st.waiters.pop_front();
         drop(st);
         if let Some(w) = w {
@@ -161,8 +210,7 @@ impl<T> Mutex<T> {
         }
     }
 
-    fn guard(&self) -> MutexGuard<'_, T> {
-        let value = self.data.lock().unwrap_or_else(|e| e.into_inner()).take();
+    fn guard(&self, value: Option<Box<T>>) -> MutexGuard<'_, T> {
         assert!(
             value.is_some(),
             "sched: Mutex value lost (a guard was leaked)"
@@ -178,15 +226,17 @@ impl<T> Mutex<T> {
 
     /// The value (no locking needed: `&mut self` is exclusive).
     pub fn get_mut(&mut self) -> &mut T {
-        let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
-        data.as_mut()
+        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        st.value
+            .as_mut()
             .expect("sched: Mutex value lost (a guard was leaked)")
     }
 
     /// Consumes the mutex, returning the value.
     pub fn into_inner(self) -> T {
-        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
-        *data.expect("sched: Mutex value lost (a guard was leaked)")
+        let st = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        *st.value
+            .expect("sched: Mutex value lost (a guard was leaked)")
     }
 }
 
@@ -226,8 +276,7 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         engine::visible(&self.mutex.op(OpKind::Unlock, Location::caller()));
-        *self.mutex.data.lock().unwrap_or_else(|e| e.into_inner()) = self.value.take();
-        self.mutex.release();
+        self.mutex.release(self.value.take());
     }
 }
 
