@@ -355,11 +355,13 @@ impl<T> Chan<T> {
 
     /// Parks until `claim` completes; true if its timer won.
     fn wait(&self, claim: &Arc<Claim>, deadline: Option<Instant>, op: &Op) -> bool {
-        let key = deadline.map(|d| timeout_at(claim, d));
+        let Some(deadline) = deadline else {
+            claim.wait(op);
+            return false;
+        };
+        let key = timeout_at(claim, deadline);
         claim.wait(op);
-        if let Some(k) = key {
-            k.stop();
-        }
+        key.stop();
         let timed_out = claim.winner() == Some(super::claim::TIMED_OUT);
         if timed_out {
             self.unregister(claim);
