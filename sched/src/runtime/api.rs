@@ -151,10 +151,9 @@ pub(crate) const ACTIVE_SPIN: u32 = 4;
 /// kept from running). Spinning costs CPU; parking costs two context
 /// switches and a wake-up, which dominate a short critical section.
 pub(crate) fn can_spin(iter: u32) -> bool {
+    // Cached: `available_parallelism` reads cgroup files.
     static NCPU: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    if iter >= ACTIVE_SPIN
-        || *NCPU.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) <= 1
-    {
+    if iter >= ACTIVE_SPIN || *NCPU.get_or_init(super::builder::default_procs) <= 1 {
         return false;
     }
     let Some(m) = current_m() else { return false };
@@ -199,24 +198,19 @@ pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'st
     };
     // Borrowed, not cloned: a reference-count RMW pair per park showed in
     // the channel benchmarks' profiles.
-    let parks = {
-        let current = m.current.borrow();
-        let Some(g) = current.as_ref() else {
-            drop(current);
-            drop(m);
-            std::thread::park();
-            return;
-        };
-        g.set_block_reason(Some(reason));
-        let parks = g.begin_park();
-        if !parks {
-            g.set_block_reason(None);
-        }
-        parks
+    let current = m.current.borrow();
+    let Some(g) = current.as_ref() else {
+        drop(current);
+        drop(m);
+        std::thread::park();
+        return;
     };
-    if !parks {
+    g.set_block_reason(Some(reason));
+    if !g.wake.begin_park() {
+        g.set_block_reason(None);
         return;
     }
+    drop(current);
     m.switch.set(Switch::Park);
     drop(m);
     coro::suspend();

@@ -168,7 +168,7 @@ impl Builder {
     }
 }
 
-fn default_procs() -> usize {
+pub(crate) fn default_procs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -119,16 +119,6 @@ impl GShared {
         }
     }
 
-    /// See [`Wake::begin_park`].
-    pub(crate) fn begin_park(&self) -> bool {
-        self.wake.begin_park()
-    }
-
-    /// See [`Wake::finish_park`].
-    pub(crate) fn finish_park(&self, task: Task) -> Option<Task> {
-        self.wake.finish_park(task)
-    }
-
     /// See [`Wake::unpark`]; also clears the block reason of a woken goroutine.
     pub(crate) fn unpark(&self) -> Option<Task> {
         let task = self.wake.unpark();

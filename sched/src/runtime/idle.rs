@@ -79,7 +79,8 @@ impl Idle {
 
     /// Ms spinning now (a hint outside the protocol: `api::can_spin`).
     pub(crate) fn nmspinning(&self) -> usize {
-        // SeqCst: part of the protocol (module docs).
+        // SeqCst only because every access of the counter is (module docs);
+        // this read pairs with nothing: a stale count only mis-sizes a spin.
         self.nmspinning.load(SeqCst)
     }
 

@@ -88,15 +88,24 @@ mod loom_tests {
         }
     }
 
+    /// `wakers` threads each publish and unpark while the goroutine waits
+    /// for all of them (after `w` was prepared by the caller).
+    fn wake_with(w: Arc<World>, wakers: usize) {
+        let ts: Vec<_> = (0..wakers)
+            .map(|_| {
+                let w2 = w.clone();
+                loom::thread::spawn(move || w2.waker())
+            })
+            .collect();
+        w.goroutine(wakers);
+        for t in ts {
+            t.join().unwrap();
+        }
+    }
+
     #[test]
     fn one_waker_always_wakes_the_goroutine() {
-        loom::model(|| {
-            let w = World::new();
-            let w2 = w.clone();
-            let t = loom::thread::spawn(move || w2.waker());
-            w.goroutine(1);
-            t.join().unwrap();
-        });
+        loom::model(|| wake_with(World::new(), 1));
     }
 
     #[test]
@@ -107,10 +116,7 @@ mod loom_tests {
             // was still running (a select claimed during registration): the
             // token is still pending when the next operation blocks.
             assert!(w.wake.unpark().is_none());
-            let w2 = w.clone();
-            let t = loom::thread::spawn(move || w2.waker());
-            w.goroutine(1);
-            t.join().unwrap();
+            wake_with(w, 1);
         });
     }
 
@@ -123,19 +129,7 @@ mod loom_tests {
         if builder.preemption_bound.is_none() {
             builder.preemption_bound = Some(PREEMPTIONS);
         }
-        builder.check(|| {
-            let w = World::new();
-            let ts: Vec<_> = (0..2)
-                .map(|_| {
-                    let w2 = w.clone();
-                    loom::thread::spawn(move || w2.waker())
-                })
-                .collect();
-            w.goroutine(2);
-            for t in ts {
-                t.join().unwrap();
-            }
-        });
+        builder.check(|| wake_with(World::new(), 2));
     }
 
     #[test]

@@ -370,7 +370,7 @@ fn after_switch(m: &MCtx, task: Task) {
                 reason: g.block_reason().unwrap_or(model::BlockReason::Other),
                 object: None,
             });
-            if let Some(task) = g.finish_park(task) {
+            if let Some(task) = g.wake.finish_park(task) {
                 // An unpark raced the switch-out: runnable at once.
                 ready_local(m, task);
             }
