@@ -37,7 +37,7 @@ type Queue<T> = VecDeque<Arc<Waiter<T>>>;
 
 /// The caller of a channel step: `None` for a goroutine that is not
 /// registered anywhere; `Some((claim, arm))` for a `select!` registering.
-pub(crate) type Me<'a> = Option<(&'a Arc<Claim>, usize)>;
+pub(crate) type Me<'a> = Option<(&'a Claim, usize)>;
 
 #[derive(Debug)]
 pub(crate) struct State<T> {
@@ -208,7 +208,7 @@ impl<T> Chan<T> {
 
     /// Removes every waiter of `claim` from both queues (after it completed
     /// elsewhere or timed out; Go's `dequeueSudoG`).
-    pub(crate) fn unregister(&self, claim: &Arc<Claim>) {
+    pub(crate) fn unregister(&self, claim: &Claim) {
         let mut st = self.lock();
         st.sendq.retain(|w| !claim.same(&w.claim));
         st.recvq.retain(|w| !claim.same(&w.claim));
@@ -321,11 +321,10 @@ impl<T> Chan<T> {
         if deadline.is_some_and(|d| engine::until(d).is_zero()) {
             return Err((v, false));
         }
-        let claim = Claim::new();
-        let w = Waiter::new(claim.clone(), 0, Some(v));
+        let (w, claim) = blocked_waiter(Some(v), deadline);
         Self::push_sender(&mut st, w.clone());
         drop(st);
-        let timed_out = self.wait(&claim, deadline, op);
+        let timed_out = self.wait(&w, claim, deadline, op);
         match w.take() {
             None => Ok(()),
             Some(v) => Err((v, !timed_out)),
@@ -345,27 +344,48 @@ impl<T> Chan<T> {
         if deadline.is_some_and(|d| engine::until(d).is_zero()) {
             return Err(false);
         }
-        let claim = Claim::new();
-        let w = Waiter::new(claim.clone(), 0, None);
+        let (w, claim) = blocked_waiter(None, deadline);
         Self::push_receiver(&mut st, w.clone());
         drop(st);
-        let timed_out = self.wait(&claim, deadline, op);
+        let timed_out = self.wait(&w, claim, deadline, op);
         w.take().ok_or(!timed_out)
     }
 
-    /// Parks until `claim` completes; true if its timer won.
-    fn wait(&self, claim: &Arc<Claim>, deadline: Option<Instant>, op: &Op) -> bool {
-        let Some(deadline) = deadline else {
-            claim.wait(op);
+    /// Parks until `w`'s operation completes; true if its timer won
+    /// (`claim`: the shared claim of a timed operation).
+    fn wait(
+        &self,
+        w: &Waiter<T>,
+        claim: Option<Arc<Claim>>,
+        deadline: Option<Instant>,
+        op: &Op,
+    ) -> bool {
+        let (Some(deadline), Some(claim)) = (deadline, claim) else {
+            w.claim.wait(op);
             return false;
         };
-        let key = timeout_at(claim, deadline);
+        let key = timeout_at(&claim, deadline);
         claim.wait(op);
         key.stop();
         let timed_out = claim.winner() == Some(super::claim::TIMED_OUT);
         if timed_out {
-            self.unregister(claim);
+            self.unregister(&claim);
         }
         timed_out
+    }
+}
+
+/// The waiter of a plain blocked operation: it owns its claim, unless a
+/// timer must be able to claim it too.
+fn blocked_waiter<T>(
+    value: Option<T>,
+    deadline: Option<Instant>,
+) -> (Arc<Waiter<T>>, Option<Arc<Claim>>) {
+    match deadline {
+        None => (Waiter::alone(value), None),
+        Some(_) => {
+            let claim = Arc::new(Claim::single());
+            (Waiter::new(claim.clone(), 0, value), Some(claim))
+        }
     }
 }

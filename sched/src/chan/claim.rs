@@ -13,14 +13,22 @@
 //! so that nobody can claim a select while it registers. We never hold two
 //! channel locks: a select registers on its channels one at a time, and when
 //! it finds a channel ready halfway through, it must claim *itself and the
-//! partner* atomically — [`Claim::claim_pair`] takes both claim locks in
-//! address order. The lock order is channel lock → claim locks (by address),
-//! and no one takes a channel lock while holding a claim lock, so there is
-//! no cycle.
+//! partner* atomically — [`Claim::claim_pair`] holds the select's claim
+//! lock while it claims the partner (`winner.rs`: a plain operation is one
+//! CAS word, a select a locked one; two selects are locked in address
+//! order). The lock order is channel lock → claim locks (by address), and
+//! no one takes a channel lock while holding a claim lock, so there is no
+//! cycle.
+//!
+//! A plain blocked send or receive keeps its `Claim` inside its only
+//! [`Waiter`](super::waiter::Waiter) (one allocation per blocked
+//! operation, Go's single `sudog`); a select, or an operation with a
+//! timeout, shares an `Arc<Claim>` between its waiters and its timer.
 
+pub(crate) use super::winner::Pair;
+use super::winner::Winner;
 use crate::engine::{self, Handle, Op};
 use std::sync::atomic::{AtomicBool, Ordering::*};
-use std::sync::{Arc, Mutex};
 
 /// The arm index a timer claims with (no `select!` has this many arms).
 pub(crate) const TIMED_OUT: usize = usize::MAX;
@@ -30,75 +38,51 @@ pub(crate) const TIMED_OUT: usize = usize::MAX;
 pub(crate) struct Claim {
     handle: Handle,
     /// The arm that completed the operation (`TIMED_OUT` for a timer).
-    winner: Mutex<Option<usize>>,
+    winner: Winner,
     /// Set once the winner has moved its value; ends the owner's park loop.
     done: AtomicBool,
 }
 
-/// What [`Claim::claim_pair`] achieved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Pair {
-    /// Both claimed: the caller completes both operations.
-    Both,
-    /// The caller's own operation was already claimed by someone else.
-    SelfTaken,
-    /// The partner was already claimed (a stale waiter): skip it.
-    PartnerTaken,
-}
-
 impl Claim {
-    /// A fresh, unclaimed operation of the calling goroutine (or thread).
-    pub(crate) fn new() -> Arc<Claim> {
-        Arc::new(Claim {
+    fn with(winner: Winner) -> Claim {
+        Claim {
             handle: engine::current(),
-            winner: Mutex::new(None),
+            winner,
             done: AtomicBool::new(false),
-        })
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<usize>> {
-        self.winner.lock().unwrap_or_else(|e| e.into_inner())
+    /// A fresh, unclaimed send or receive of the calling goroutine (or
+    /// thread): only others claim it, with one CAS (`winner.rs`).
+    pub(crate) fn single() -> Claim {
+        Claim::with(Winner::single())
+    }
+
+    /// A fresh, unclaimed `select!` of the calling goroutine (or thread).
+    pub(crate) fn select() -> Claim {
+        Claim::with(Winner::select())
     }
 
     /// Claims the operation for `arm`; false if someone else already has.
     pub(crate) fn try_claim(&self, arm: usize) -> bool {
-        let mut w = self.lock();
-        if w.is_some() {
-            return false;
-        }
-        *w = Some(arm);
-        true
+        self.winner.try_claim(arm)
     }
 
-    /// Claims `self` for `arm` and `other` for `other_arm`, both or neither.
+    /// Claims `self` (a registering select) for `arm` and `other` for
+    /// `other_arm`, both or neither.
     pub(crate) fn claim_pair(&self, arm: usize, other: &Claim, other_arm: usize) -> Pair {
-        let mine_first = (self as *const Claim) < (other as *const Claim);
-        let (mut a, mut b) = if mine_first {
-            let a = self.lock();
-            (a, other.lock())
-        } else {
-            let b = other.lock();
-            (self.lock(), b)
-        };
-        if a.is_some() {
-            return Pair::SelfTaken;
-        }
-        if b.is_some() {
-            return Pair::PartnerTaken;
-        }
-        *a = Some(arm);
-        *b = Some(other_arm);
-        Pair::Both
+        debug_assert!(!self.same(other), "a select never claims itself twice");
+        self.winner.claim_pair(arm, &other.winner, other_arm)
     }
 
     /// Whether someone has claimed the operation (a hint once unlocked).
     pub(crate) fn is_claimed(&self) -> bool {
-        self.lock().is_some()
+        self.winner.get().is_some()
     }
 
     /// The arm that won, once [`Claim::wait`] has returned.
     pub(crate) fn winner(&self) -> Option<usize> {
-        *self.lock()
+        self.winner.get()
     }
 
     /// Publishes the completed operation and wakes its owner. Called by the
@@ -124,8 +108,8 @@ impl Claim {
     }
 
     /// Whether `self` and `other` are the same operation.
-    pub(crate) fn same(self: &Arc<Self>, other: &Arc<Claim>) -> bool {
-        Arc::ptr_eq(self, other)
+    pub(crate) fn same(&self, other: &Claim) -> bool {
+        std::ptr::eq(self, other)
     }
 }
 
@@ -135,9 +119,11 @@ mod tests {
     use model::event::Access;
     use model::OpKind;
 
+    use std::sync::Arc;
+
     #[test]
     fn a_pair_is_claimed_both_or_neither() {
-        let (a, b, c) = (Claim::new(), Claim::new(), Claim::new());
+        let (a, b, c) = (Claim::select(), Claim::select(), Claim::select());
         assert_eq!(a.claim_pair(0, &b, 1), Pair::Both);
         assert_eq!((a.winner(), b.winner()), (Some(0), Some(1)));
         assert_eq!(c.claim_pair(2, &a, 0), Pair::PartnerTaken);
@@ -155,7 +141,7 @@ mod tests {
 
     #[test]
     fn finish_ends_the_owners_wait() {
-        let claim = Claim::new();
+        let claim = Arc::new(Claim::single());
         let op = Op::new(
             OpKind::Recv,
             engine::new_object(),

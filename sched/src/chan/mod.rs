@@ -18,7 +18,7 @@
 //! (`engine::visible`), so the deterministic engine can switch there.
 //!
 //! Files: `channel` (the `hchan`: lock, buffer, wait queues), `waiter` (the
-//! `sudog`), `claim` (who completes a blocked operation), `sender`,
+//! `sudog`), `claim` (who completes a blocked operation), `winner` (its claim word), `sender`,
 //! `receiver`, `iter`, `error`.
 
 pub(crate) mod channel;
@@ -28,6 +28,15 @@ mod iter;
 mod receiver;
 mod sender;
 pub(crate) mod waiter;
+mod winner;
+mod winner_sync {
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+    pub(crate) use std::sync::{Mutex, MutexGuard};
+}
+/// `winner.rs` again, on loom, with its loom suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod winner_loom;
 
 pub(crate) use channel::{RecvStep, SendStep};
 pub use error::{

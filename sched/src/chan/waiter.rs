@@ -11,10 +11,29 @@
 use super::claim::Claim;
 use std::sync::{Arc, Mutex};
 
+/// A waiter's claim: its own (a plain send or receive without a timeout:
+/// nothing else refers to it) or shared with the other arms of a select
+/// and with a timer.
+#[derive(Debug)]
+pub(crate) enum ClaimRef {
+    Own(Claim),
+    Shared(Arc<Claim>),
+}
+
+impl std::ops::Deref for ClaimRef {
+    type Target = Claim;
+    fn deref(&self) -> &Claim {
+        match self {
+            ClaimRef::Own(c) => c,
+            ClaimRef::Shared(c) => c,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Waiter<T> {
     /// The operation this waiter belongs to (shared by every arm of a select).
-    pub(crate) claim: Arc<Claim>,
+    pub(crate) claim: ClaimRef,
     /// Which arm of the operation this waiter is (0 outside `select!`).
     pub(crate) arm: usize,
     slot: Mutex<Option<T>>,
@@ -24,8 +43,18 @@ impl<T> Waiter<T> {
     /// A waiter for `arm` of `claim`, carrying `value` if it is a sender.
     pub(crate) fn new(claim: Arc<Claim>, arm: usize, value: Option<T>) -> Arc<Self> {
         Arc::new(Waiter {
-            claim,
+            claim: ClaimRef::Shared(claim),
             arm,
+            slot: Mutex::new(value),
+        })
+    }
+
+    /// The waiter of a plain send (with `value`) or receive of the calling
+    /// goroutine, owning its claim.
+    pub(crate) fn alone(value: Option<T>) -> Arc<Self> {
+        Arc::new(Waiter {
+            claim: ClaimRef::Own(Claim::single()),
+            arm: 0,
             slot: Mutex::new(value),
         })
     }

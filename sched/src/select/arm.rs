@@ -117,7 +117,7 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn register(&mut self, token: &Token, index: usize) -> Registration {
         let mut st = self.chan.lock();
-        match self.chan.recv_step(&mut st, Some((&token.claim, index))) {
+        match self.chan.recv_step(&mut st, Some((&*token.claim, index))) {
             RecvStep::Blocked => {
                 let w = Waiter::new(token.claim.clone(), index, None);
                 Chan::push_receiver(&mut st, w.clone());
@@ -203,7 +203,10 @@ impl<T> Arm for SendArm<'_, T> {
     fn register(&mut self, token: &Token, index: usize) -> Registration {
         let v = self.value();
         let mut st = self.chan.lock();
-        match self.chan.send_step(&mut st, v, Some((&token.claim, index))) {
+        match self
+            .chan
+            .send_step(&mut st, v, Some((&*token.claim, index)))
+        {
             SendStep::Blocked(v) => {
                 let w = Waiter::new(token.claim.clone(), index, Some(v));
                 Chan::push_sender(&mut st, w.clone());

@@ -102,7 +102,7 @@ fn poll(arms: &mut [&mut dyn Arm]) -> Option<usize> {
 /// Passes 3 and 4: registers on every arm, parks, cleans up.
 fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option<usize> {
     let token = Token {
-        claim: Claim::new(),
+        claim: std::sync::Arc::new(Claim::select()),
     };
     let mut registered = arms.len();
     let mut inline = None;
