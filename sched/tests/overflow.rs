@@ -66,7 +66,7 @@ fn overflow_in_child(name: &str) {
     let stop = if info.kind.has_guard_page() {
         0
     } else {
-        info.usable_lo - 2048
+        info.usable_lo() - 2048
     };
     let label = GoroutineLabel::new(42, spawn_site());
     let coro = Coro::with_label(

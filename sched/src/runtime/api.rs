@@ -55,7 +55,16 @@ where
 {
     // Relaxed: uniqueness only needs the RMW's atomicity.
     let id = shared.next_gid.fetch_add(1, Relaxed);
-    let g = Arc::new(GShared::new(id, location));
+    let g = Arc::new(GShared::new(id, location, shared.clone()));
+    let stack = current_m()
+        .and_then(|m| m.with_p(|p| p.stacks.get()))
+        .unwrap_or_else(|| shared.stacks.alloc())
+        .unwrap_or_else(|e| {
+            panic!(
+                "sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}"
+            )
+        });
+    let key = shared.registry.insert(g.clone());
     let inner = Arc::new(JoinInner::new());
     let done = inner.clone();
     let owner = shared.clone();
@@ -67,18 +76,9 @@ where
         });
         // Leave the registry before the joiner can observe completion, so a
         // main goroutine that joined everything sees no leaks.
-        owner.registry.remove(id);
+        owner.registry.remove(key);
         done.complete(r);
     };
-    let stack = current_m()
-        .and_then(|m| m.with_p(|p| p.stacks.get()))
-        .unwrap_or_else(|| shared.stacks.alloc())
-        .unwrap_or_else(|e| {
-            panic!(
-                "sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}"
-            )
-        });
-    shared.registry.insert(g.clone());
     super::trace::emit(shared, || model::Event::GCreated {
         g: super::worker::gid(id),
         parent: current().map(|c| super::worker::gid(c.id)),
@@ -181,7 +181,7 @@ fn switch_out(why: Switch) -> bool {
 pub(crate) fn current_waiter() -> Waiter {
     match current_m() {
         Some(m) => match m.current_g() {
-            Some(g) => Waiter::Goroutine(g, m.shared.clone()),
+            Some(g) => Waiter::Goroutine(g),
             None => Waiter::Thread(std::thread::current()),
         },
         None => Waiter::Thread(std::thread::current()),

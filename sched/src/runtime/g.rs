@@ -13,6 +13,14 @@ use std::sync::Arc;
 pub(crate) struct GShared {
     pub(crate) id: u64,
     pub(crate) location: &'static Location<'static>,
+    /// Its runtime (a `Shared`): where a waker queues it. Kept here rather
+    /// than in every waiter handle: one reference count per blocked
+    /// operation fewer. Type-erased because `Shared` holds run queues of
+    /// tasks that hold this descriptor: a typed field would make `Send` /
+    /// `Sync` of the queues' own impls depend on themselves. The reference
+    /// cycle through `Shared::registry` is cut at shutdown, which clears
+    /// the registry.
+    runtime: Arc<dyn std::any::Any + Send + Sync>,
     /// The wake protocol state and the task while parked (`wake.rs`).
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
@@ -93,14 +101,26 @@ const REASONS: [BlockReason; 11] = [
 ];
 
 impl GShared {
-    pub(crate) fn new(id: u64, location: &'static Location<'static>) -> Self {
+    pub(crate) fn new(
+        id: u64,
+        location: &'static Location<'static>,
+        shared: Arc<super::shared::Shared>,
+    ) -> Self {
         GShared {
             id,
             location,
+            runtime: shared,
             wake: Wake::new(),
             block_reason: AtomicU8::new(0),
             locked_m: AtomicU32::new(0),
         }
+    }
+
+    /// The runtime the goroutine belongs to.
+    pub(crate) fn shared(&self) -> &super::shared::Shared {
+        self.runtime
+            .downcast_ref()
+            .expect("a goroutine's runtime is a `Shared`")
     }
 
     /// Records why the goroutine is about to block (reports only: Relaxed).

@@ -10,14 +10,14 @@ use std::thread::Thread;
 /// engine's side of `engine::Handle`).
 #[derive(Clone)]
 pub(crate) enum Waiter {
-    Goroutine(Arc<GShared>, Arc<super::shared::Shared>),
+    Goroutine(Arc<GShared>),
     Thread(Thread),
 }
 
 impl std::fmt::Debug for Waiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Waiter::Goroutine(g, _) => write!(f, "{g:?}"),
+            Waiter::Goroutine(g) => write!(f, "{g:?}"),
             Waiter::Thread(t) => write!(f, "thread {:?}", t.id()),
         }
     }
@@ -27,8 +27,9 @@ impl Waiter {
     /// Unparks the waiter (a token if it is not parked yet).
     pub(crate) fn wake(&self) {
         match self {
-            Waiter::Goroutine(g, shared) => {
+            Waiter::Goroutine(g) => {
                 if let Some(task) = g.unpark() {
+                    let shared = g.shared();
                     super::trace::emit(shared, || model::Event::GUnblocked {
                         g: super::worker::gid(g.id),
                         by: super::api::current().map(|c| super::worker::gid(c.id)),
@@ -43,7 +44,7 @@ impl Waiter {
     /// Whether both name the same goroutine or thread.
     pub(crate) fn same(&self, other: &Waiter) -> bool {
         match (self, other) {
-            (Waiter::Goroutine(a, _), Waiter::Goroutine(b, _)) => Arc::ptr_eq(a, b),
+            (Waiter::Goroutine(a), Waiter::Goroutine(b)) => Arc::ptr_eq(a, b),
             (Waiter::Thread(a), Waiter::Thread(b)) => a.id() == b.id(),
             _ => false,
         }

@@ -73,6 +73,10 @@ pub(crate) struct Config {
 }
 
 pub(crate) struct Shared {
+    /// Itself, for the rare callers that must keep it (a new M's thread):
+    /// the hot paths pass `&Shared`, which is all a goroutine's descriptor
+    /// can give them (`GShared::runtime`).
+    pub(crate) me: std::sync::Weak<Shared>,
     pub(crate) policy: Arc<dyn SchedPolicy>,
     pub(crate) config: Config,
     pub(crate) ps: Box<[PShared]>,
@@ -145,7 +149,8 @@ impl Shared {
         // Idle Ps are popped from the end: keep p0 on top.
         owners.reverse();
         let npidle = owners.len();
-        Arc::new(Shared {
+        Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
             policy,
             config,
             ps: ps.into_boxed_slice(),
@@ -231,7 +236,7 @@ impl Shared {
 
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
     /// start a spinning M on an idle P.
-    pub(crate) fn wakep(self: &Arc<Self>) {
+    pub(crate) fn wakep(&self) {
         if !self.counts.claim_wake() {
             return;
         }
@@ -244,7 +249,7 @@ impl Shared {
 
     /// Runs `p` on an idle M, or a new one (Go's `startm`). When no M can be
     /// had (thread limit), the P goes back to the idle list.
-    pub(crate) fn startm(self: &Arc<Self>, p: Box<P>, spinning: bool) {
+    pub(crate) fn startm(&self, p: Box<P>, spinning: bool) {
         // Delivered under the idle lock (mailbox.rs says why).
         let Err((p, spinning)) =
             super::mailbox::hand_to_idle(&mut self.lock_idle().ms, (p, spinning))
@@ -261,7 +266,10 @@ impl Shared {
             self.pidleput(&mut self.lock_idle(), p);
             return;
         }
-        let shared = self.clone();
+        let shared = self
+            .me
+            .upgrade()
+            .expect("a runtime starts Ms only while it lives");
         let handle = std::thread::Builder::new()
             .name(format!("sched-m{n}"))
             .spawn(move || super::worker::m_main(shared, model::MId::from(n), p, spinning))
@@ -270,48 +278,68 @@ impl Shared {
     }
 }
 
-/// Live goroutines, for leak reports (sharded to keep spawn cheap).
+/// Live goroutines, for leak reports: 16 shards (by goroutine id), each a
+/// slab of slots with a free list. A spawn takes a free slot and the
+/// goroutine gives it back by index when it ends ([`RegKey`]) — no hashing,
+/// and 8 bytes per live goroutine (a hash map cost about 22: its table is
+/// kept at most 7/8 full and every bucket page is touched).
 #[derive(Default)]
 pub(crate) struct Registry {
-    shards: [Mutex<HashMap<u64, Arc<GShared>, IdHash>>; 16],
+    shards: [Mutex<Slab>; SHARDS],
 }
 
-/// Goroutine ids are unique counters: hashing them is wasted work.
-type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+const SHARDS: usize = 16;
 
 #[derive(Default)]
-pub(crate) struct IdHasher(u64);
+struct Slab {
+    slots: Vec<Option<Arc<GShared>>>,
+    /// Indices of the empty slots.
+    free: Vec<u32>,
+}
 
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        // Shards take the low bits; spread the rest for the table.
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// Where a goroutine sits in the [`Registry`] (to leave it when it ends).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RegKey {
+    shard: u8,
+    slot: u32,
 }
 
 impl Registry {
-    fn shard(&self, id: u64) -> MutexGuard<'_, HashMap<u64, Arc<GShared>, IdHash>> {
-        lock(&self.shards[(id % 16) as usize])
+    /// Registers `g`; the key removes it again.
+    pub(crate) fn insert(&self, g: Arc<GShared>) -> RegKey {
+        let shard = (g.id % SHARDS as u64) as usize;
+        let mut s = lock(&self.shards[shard]);
+        let slot = match s.free.pop() {
+            Some(i) => {
+                s.slots[i as usize] = Some(g);
+                i
+            }
+            None => {
+                s.slots.push(Some(g));
+                u32::try_from(s.slots.len() - 1)
+                    .expect("sched: more than 2^32 live goroutines in one registry shard")
+            }
+        };
+        RegKey {
+            shard: shard as u8,
+            slot,
+        }
     }
 
-    pub(crate) fn insert(&self, g: Arc<GShared>) {
-        self.shard(g.id).insert(g.id, g);
+    pub(crate) fn remove(&self, key: RegKey) {
+        let mut s = lock(&self.shards[usize::from(key.shard)]);
+        // `clear` at shutdown may have emptied the slab already.
+        if let Some(slot) = s.slots.get_mut(key.slot as usize) {
+            if slot.take().is_some() {
+                s.free.push(key.slot);
+            }
+        }
     }
 
-    pub(crate) fn remove(&self, id: u64) {
-        self.shard(id).remove(&id);
-    }
-
+    /// Goroutine `id`, if it is alive (a scan of its shard: for reports).
     pub(crate) fn get(&self, id: u64) -> Option<Arc<GShared>> {
-        self.shard(id).get(&id).cloned()
+        let s = lock(&self.shards[(id % SHARDS as u64) as usize]);
+        s.slots.iter().flatten().find(|g| g.id == id).cloned()
     }
 
     /// Every live goroutine, by id.
@@ -319,7 +347,7 @@ impl Registry {
         let mut v: Vec<_> = self
             .shards
             .iter()
-            .flat_map(|s| lock(s).values().cloned().collect::<Vec<_>>())
+            .flat_map(|s| lock(s).slots.iter().flatten().cloned().collect::<Vec<_>>())
             .collect();
         v.sort_by_key(|g| g.id);
         v
@@ -329,7 +357,8 @@ impl Registry {
     pub(crate) fn clear(&self) -> Vec<Task> {
         let mut tasks = Vec::new();
         for s in &self.shards {
-            for (_, g) in lock(s).drain() {
+            let slab = std::mem::take(&mut *lock(s));
+            for g in slab.slots.into_iter().flatten() {
                 tasks.extend(g.wake.take_parked());
             }
         }

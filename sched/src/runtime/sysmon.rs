@@ -128,7 +128,7 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
     }
 }
 
-fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
+fn retake(shared: &Shared, ps: &super::shared::PShared, now: u64) -> bool {
     let since = ps.slice_start.load(Relaxed);
     let long = now.saturating_sub(since);
     if long < RETAKE_NS {
@@ -150,7 +150,7 @@ fn retake(shared: &Arc<Shared>, ps: &super::shared::PShared, now: u64) -> bool {
 }
 
 /// Go's `handoffp`: a P with work gets an M; otherwise it goes idle.
-pub(crate) fn handoff(shared: &Arc<Shared>, p: Box<P>) {
+pub(crate) fn handoff(shared: &Shared, p: Box<P>) {
     if !shared.p(p.id).stealer.is_empty() || !shared.global.is_empty() {
         // Relaxed: a hint for sysmon; `startm` hands the P over under a lock.
         shared.p(p.id).status.store(P_RUNNING, Relaxed);

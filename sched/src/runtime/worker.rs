@@ -99,7 +99,7 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
 
 /// A spinning M found work: stop spinning, and if it was the last spinner,
 /// wake another so new work keeps being picked up (Go's `resetspinning`).
-fn reset_spinning(shared: &Arc<Shared>, spinning: &mut bool) {
+fn reset_spinning(shared: &Shared, spinning: &mut bool) {
     *spinning = false;
     if shared.counts.stop_spinning_found() {
         shared.wakep();
@@ -417,15 +417,15 @@ pub(crate) fn push_on_p(m: &MCtx, task: Task, to_slot: bool) -> Option<Task> {
 
 /// After publishing work: the submitter half of the spinning protocol
 /// (idle.rs: fence, then maybe wake a P).
-pub(crate) fn wake_after_ready(shared: &Arc<Shared>) {
+pub(crate) fn wake_after_ready(shared: &Shared) {
     shared.wakep();
 }
 
 /// Queues a woken goroutine from anywhere: this M's P if the caller is an
 /// M, else the global queue.
-pub(crate) fn ready(shared: &Arc<Shared>, task: Task) {
+pub(crate) fn ready(shared: &Shared, task: Task) {
     match current_m() {
-        Some(m) if Arc::ptr_eq(&m.shared, shared) => ready_local(&m, task),
+        Some(m) if std::ptr::eq(&*m.shared, shared) => ready_local(&m, task),
         _ => {
             shared.global.push(task);
             wake_after_ready(shared);

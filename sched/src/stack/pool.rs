@@ -197,7 +197,7 @@ impl StackPool {
         let n = idle.len();
         for raw in &idle {
             // SAFETY: the stack is on no free list now and nobody runs on it.
-            unsafe { sys::release(raw.info.usable_lo, raw.info.usable()) };
+            unsafe { sys::release(raw.info.usable_lo(), raw.info.usable()) };
         }
         self.shared.lock().cold.append(&mut idle);
         n
@@ -352,7 +352,6 @@ impl PoolShared {
         Ok(RawStack {
             info: StackInfo {
                 limit,
-                usable_lo: limit + page,
                 base: limit + page + self.usable,
                 kind: StackKind::Mprotect,
             },
@@ -396,7 +395,7 @@ impl PoolShared {
         }
         for raw in &cold {
             // SAFETY: the stack came back from its owner; its contents are dead.
-            unsafe { sys::release(raw.info.usable_lo, raw.info.usable()) };
+            unsafe { sys::release(raw.info.usable_lo(), raw.info.usable()) };
         }
         self.lock().cold.append(&mut cold);
     }

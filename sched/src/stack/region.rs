@@ -55,8 +55,6 @@ const CANARY_SEED: u64 = 0x5ced_57ac_c0de_ca9e;
 pub struct StackInfo {
     /// Lowest address, including the guard or gap page.
     pub limit: usize,
-    /// Lowest usable address (end of the guard or gap page).
-    pub usable_lo: usize,
     /// Highest address (exclusive): where the stack starts growing down.
     pub base: usize,
     /// How overflow is caught.
@@ -64,18 +62,26 @@ pub struct StackInfo {
 }
 
 impl StackInfo {
+    /// Lowest usable address: the end of the guard or gap page, which is
+    /// always one page (derived, not stored: every goroutine carries a copy
+    /// of its stack's geometry, and this word was what tipped its task over
+    /// a malloc size class).
+    pub fn usable_lo(&self) -> usize {
+        self.limit + super::sys::page_size()
+    }
+
     /// Usable bytes.
     pub fn usable(&self) -> usize {
-        self.base - self.usable_lo
+        self.base - self.usable_lo()
     }
 
     /// Whether `addr` lies in this stack's guard page.
     pub fn guard_contains(&self, addr: usize) -> bool {
-        self.kind.has_guard_page() && (self.limit..self.usable_lo).contains(&addr)
+        self.kind.has_guard_page() && (self.limit..self.usable_lo()).contains(&addr)
     }
 
     fn canary_word(&self, i: usize) -> u64 {
-        CANARY_SEED ^ (self.usable_lo as u64).rotate_left(17) ^ i as u64
+        CANARY_SEED ^ (self.usable_lo() as u64).rotate_left(17) ^ i as u64
     }
 
     /// Writes the canary (canary stacks only).
@@ -86,7 +92,7 @@ impl StackInfo {
         if self.kind != StackKind::Canary {
             return;
         }
-        let words = self.usable_lo as *mut u64;
+        let words = self.usable_lo() as *mut u64;
         for i in 0..CANARY_WORDS {
             // SAFETY: the caller guarantees the low 64 bytes are mapped and
             // unused; usable_lo is page aligned, so every word is aligned.
@@ -102,7 +108,7 @@ impl StackInfo {
         if self.kind != StackKind::Canary {
             return true;
         }
-        let words = self.usable_lo as *const u64;
+        let words = self.usable_lo() as *const u64;
         (0..CANARY_WORDS).all(|i| {
             // SAFETY: the caller guarantees the stack is mapped; the words
             // are aligned (see write_canary). Volatile: frames of another

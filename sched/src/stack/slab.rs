@@ -65,11 +65,9 @@ impl Slab {
         }
         let limit = self.base + self.carved * self.stride;
         self.carved += 1;
-        let usable_lo = limit + sys::page_size();
         Some(RawStack {
             info: StackInfo {
                 limit,
-                usable_lo,
                 base: limit + self.stride,
                 kind: self.kind,
             },
@@ -85,7 +83,7 @@ pub(crate) fn prepare(raw: &RawStack) -> io::Result<()> {
         // SAFETY: the slot was just carved, so nothing refers to its guard
         // page; the range lies inside the slab mapping.
         StackKind::MadviseGuard => unsafe {
-            sys::install_guard(raw.info.limit, raw.info.usable_lo - raw.info.limit)
+            sys::install_guard(raw.info.limit, raw.info.usable_lo() - raw.info.limit)
         },
         StackKind::Canary => Ok(()),
         StackKind::Mprotect => unreachable!("mprotect stacks are not slab stacks"),

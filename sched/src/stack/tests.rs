@@ -46,7 +46,7 @@ fn readable(addr: usize) -> bool {
 fn touch_all(stack: &Stack) {
     let info = stack.info();
     let page = sys::page_size();
-    for addr in (info.usable_lo + 64..info.base).step_by(page) {
+    for addr in (info.usable_lo() + 64..info.base).step_by(page) {
         // SAFETY: the usable region is mapped read-write and owned by
         // `stack`; nothing runs on it.
         unsafe { (addr as *mut u8).write_volatile(1) };
@@ -71,7 +71,7 @@ fn size_rounds_up_to_whole_pages() {
     assert_eq!(pool.stack_size(), MIN_STACK_SIZE + page);
     let stack = pool.alloc().unwrap();
     assert_eq!(stack.size(), MIN_STACK_SIZE + page);
-    assert_eq!(stack.info().usable_lo - stack.info().limit, page);
+    assert_eq!(stack.info().usable_lo() - stack.info().limit, page);
 }
 
 #[test]
@@ -144,8 +144,8 @@ fn maps_overlapping(stacks: &[Stack]) -> usize {
 fn assert_guarded(stack: &Stack) {
     let info = stack.info();
     assert!(!readable(info.limit), "guard page must fault");
-    assert!(!readable(info.usable_lo - 1), "guard page must fault");
-    assert!(readable(info.usable_lo));
+    assert!(!readable(info.usable_lo() - 1), "guard page must fault");
+    assert!(readable(info.usable_lo()));
     assert!(readable(info.base - 1));
 }
 
@@ -209,7 +209,7 @@ fn canary_mode_has_no_guard_and_a_checked_canary() {
     );
     assert!(stack.canary_intact());
     // SAFETY: the canary's first word lies in the stack we own.
-    unsafe { (stack.info().usable_lo as *mut u64).write_volatile(0) };
+    unsafe { (stack.info().usable_lo() as *mut u64).write_volatile(0) };
     assert!(!stack.canary_intact());
 }
 
