@@ -21,8 +21,10 @@
 //! Go sleeps ~3 µs (`usleep(3)`) before stealing `runnext` from a *running*
 //! victim, because that P is likely about to run it. The slot does not know
 //! the victim's status and a sleep is a scheduling decision, so it takes the
-//! G at once; the stealing loop owns the back-off (it decides when to pass
-//! `steal_runnext = true`, which the policy already limits to the last round).
+//! G at once; the stealing loop owns the back-off (`runtime/worker.rs`,
+//! `steal_work`: it first steals without `runnext`, then waits Go's grace
+//! if the victim is running, then passes `steal_runnext = true` — in the
+//! rounds the policy allows, the last one for Go).
 
 use super::item::Item;
 use super::sync::{AtomicPtr, Ordering};
