@@ -105,6 +105,58 @@ fn stress_mutex_counter_on_every_policy() {
     }
 }
 
+/// Goroutines that each take the lock many times, sometimes yielding while
+/// they hold it (so others queue and are woken to compete) and sometimes
+/// after: a lost wake-up in `unlock`'s "one woken competitor at a time"
+/// rule would leave a waiter parked for ever; the watchdog turns that hang
+/// into a failure.
+#[test]
+fn a_hammered_mutex_loses_no_wake_up_on_every_policy() {
+    for procs in [1, 2, 4] {
+        for policy in Policy::presets() {
+            let rt = Runtime::builder()
+                .procs(procs)
+                .policy(policy)
+                .build()
+                .unwrap();
+            let label = format!("{rt:?}");
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            let t = std::thread::spawn(move || {
+                let total = rt.block_on(|| {
+                    let m = Arc::new(Mutex::new(0u64));
+                    let hs: Vec<_> = (0..16u64)
+                        .map(|i| {
+                            let m = m.clone();
+                            go(move || {
+                                for k in 0..300u64 {
+                                    let mut g = m.lock();
+                                    *g += 1;
+                                    if (k + i) % 7 == 0 {
+                                        yield_now();
+                                    }
+                                    drop(g);
+                                    if k % 5 == 0 {
+                                        yield_now();
+                                    }
+                                }
+                            })
+                        })
+                        .collect();
+                    hs.into_iter().for_each(|h| h.join().unwrap());
+                    let v = *m.lock();
+                    v
+                });
+                done_tx.send(total).unwrap();
+            });
+            let total = done_rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("lost wake-up: the mutex test hung on {label}"));
+            t.join().unwrap();
+            assert_eq!(total, 16 * 300, "{label}");
+        }
+    }
+}
+
 #[test]
 fn try_lock_fails_while_held() {
     let m = Mutex::new(1);
