@@ -30,15 +30,15 @@ where
         return crate::det::goroutine::go(&x, f, Location::caller());
     }
     let m = current_m().expect(OUTSIDE);
-    let shared = m.shared.clone();
-    drop(m);
-    let (task, handle) = make_task(&shared, f, Location::caller());
-    let to_slot = shared.policy.ready_to_runnext(true);
-    let rest = current_m().and_then(|m| super::worker::push_on_p(&m, task, to_slot));
-    if let Some(task) = rest {
-        shared.global.push(task);
+    // Nothing below switches goroutines until `preempt_point`, so the M's
+    // context may be held (not its thread-local: see context.rs) until then.
+    let (task, handle) = make_task(&m.shared, f, Location::caller());
+    let to_slot = m.shared.policy.ready_to_runnext(true);
+    if let Some(task) = super::worker::push_on_p(&m, task, to_slot) {
+        m.shared.global.push(task);
     }
-    super::worker::wake_after_ready(&shared);
+    super::worker::wake_after_ready(&m.shared);
+    drop(m);
     preempt_point();
     handle
 }
@@ -67,16 +67,21 @@ where
     let key = shared.registry.insert(g.clone());
     let inner = Arc::new(JoinInner::new());
     let done = inner.clone();
-    let owner = shared.clone();
     let body = move || {
         let r = catch_unwind(AssertUnwindSafe(f));
-        super::trace::emit(&owner, || model::Event::GEnded {
-            g: super::worker::gid(id),
-            panicked: r.is_err(),
-        });
-        // Leave the registry before the joiner can observe completion, so a
-        // main goroutine that joined everything sees no leaks.
-        owner.registry.remove(key);
+        // The goroutine ends on an M of its runtime (read here, not
+        // captured: one reference count pair per goroutine fewer). A
+        // goroutine unwound at shutdown ends on the thread that drops it,
+        // after the registry was cleared: nothing to leave.
+        if let Some(m) = current_m() {
+            super::trace::emit(&m.shared, || model::Event::GEnded {
+                g: super::worker::gid(id),
+                panicked: r.is_err(),
+            });
+            // Leave the registry before the joiner can observe completion,
+            // so a main goroutine that joined everything sees no leaks.
+            m.shared.registry.remove(key);
+        }
         done.complete(r);
     };
     super::trace::emit(shared, || model::Event::GCreated {
