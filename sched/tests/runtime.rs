@@ -163,6 +163,37 @@ fn leaked_goroutines_are_reported_with_their_state_and_threads_stop() {
     }
 }
 
+/// The registry survives a shutdown with leaked goroutines and exited ones
+/// not yet forgotten (the Ms free registry slots in batches): a second
+/// `block_on` on the same runtime reuses the slots and reports exactly its
+/// own leaks.
+#[test]
+fn a_reused_runtime_reports_only_its_own_leaks() {
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let (tx, rx) = sched::chan::<()>(0);
+    let keep = tx.clone();
+    rt.block_on(move || {
+        let hs: Vec<_> = (0..1000).map(|i| go(move || i)).collect();
+        hs.into_iter().for_each(|h| drop(h.join()));
+        // Blocked for good: its channel's sender lives on outside.
+        go(move || {
+            let _ = rx.recv();
+        });
+    });
+    assert_eq!(rt.leaks().len(), 1, "{:?}", rt.leaks());
+    for round in 0..3 {
+        rt.block_on(|| {
+            let hs: Vec<_> = (0..1000).map(|i| go(move || i)).collect();
+            assert_eq!(
+                hs.into_iter().map(|h| h.join().unwrap()).sum::<i32>(),
+                499_500
+            );
+        });
+        assert!(rt.leaks().is_empty(), "round {round}: {:?}", rt.leaks());
+    }
+    drop((tx, keep));
+}
+
 #[test]
 fn many_runtimes_leave_no_threads_behind() {
     let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();

@@ -55,7 +55,6 @@ where
 {
     // Relaxed: uniqueness only needs the RMW's atomicity.
     let id = shared.next_gid.fetch_add(1, Relaxed);
-    let g = Arc::new(GShared::new(id, location, shared.clone()));
     let stack = current_m()
         .and_then(|m| m.with_p(|p| p.stacks.get()))
         .unwrap_or_else(|| shared.stacks.alloc())
@@ -64,7 +63,9 @@ where
                 "sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}"
             )
         });
-    let key = shared.registry.insert(g.clone());
+    let g = shared
+        .registry
+        .insert_with(id, |key| GShared::new(id, location, shared.clone(), key));
     let inner = Arc::new(JoinInner::new());
     let done = inner.clone();
     let body = move || {
@@ -72,15 +73,18 @@ where
         // The goroutine ends on an M of its runtime (read here, not
         // captured: one reference count pair per goroutine fewer). A
         // goroutine unwound at shutdown ends on the thread that drops it,
-        // after the registry was cleared: nothing to leave.
+        // after the registry was cleared.
         if let Some(m) = current_m() {
             super::trace::emit(&m.shared, || model::Event::GEnded {
                 g: super::worker::gid(id),
                 panicked: r.is_err(),
             });
-            // Leave the registry before the joiner can observe completion,
-            // so a main goroutine that joined everything sees no leaks.
-            m.shared.registry.remove(key);
+            // Exited before the joiner can observe completion, so a main
+            // goroutine that joined everything sees no leaks (the M takes
+            // it out of the registry later, in a batch).
+            if let Some(g) = m.current.borrow().as_ref() {
+                g.set_exited();
+            }
         }
         done.complete(r);
     };

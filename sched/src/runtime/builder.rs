@@ -326,6 +326,7 @@ impl Runtime {
             let mut idle = shared.lock_idle();
             idle.ms.clear();
             for p in idle.ps.iter_mut() {
+                p.exited.clear(); // the registry is cleared below
                 while let Some((t, _)) = p.local.pop(true) {
                     leftovers.push(t);
                 }

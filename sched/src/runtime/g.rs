@@ -6,7 +6,7 @@ use super::wake::Wake;
 use crate::coro::Coro;
 use model::BlockReason;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::*};
 use std::sync::Arc;
 
 /// What every part of the runtime may know about a goroutine.
@@ -25,6 +25,12 @@ pub(crate) struct GShared {
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
     block_reason: AtomicU8,
+    /// Its slot in the runtime's registry of live goroutines.
+    pub(crate) reg: super::shared::RegKey,
+    /// Set by the goroutine's body when it has returned (or panicked),
+    /// before its joiner can see the result: the registry forgets exited
+    /// goroutines in batches, and leak reports skip them meanwhile.
+    exited: AtomicBool,
     /// The M it is locked to (`lock_os_thread`), as `MId + 1`; 0 if none.
     /// Written only by the goroutine itself; read by Ms that dequeue it
     /// (Relaxed: the run-queue hand-over orders the write before the read).
@@ -105,11 +111,14 @@ impl GShared {
         id: u64,
         location: &'static Location<'static>,
         shared: Arc<super::shared::Shared>,
+        reg: super::shared::RegKey,
     ) -> Self {
         GShared {
             id,
             location,
             runtime: shared,
+            reg,
+            exited: AtomicBool::new(false),
             wake: Wake::new(),
             block_reason: AtomicU8::new(0),
             locked_m: AtomicU32::new(0),
@@ -121,6 +130,19 @@ impl GShared {
         self.runtime
             .downcast_ref()
             .expect("a goroutine's runtime is a `Shared`")
+    }
+
+    /// The body has returned: see the field.
+    pub(crate) fn set_exited(&self) {
+        // Release: pairs with the Acquire load in `has_exited` (the joiner
+        // is ordered after this by the join state's lock anyway).
+        self.exited.store(true, Release);
+    }
+
+    /// Whether the body has returned.
+    pub(crate) fn has_exited(&self) -> bool {
+        // Acquire: pairs with the Release store in `set_exited`.
+        self.exited.load(Acquire)
     }
 
     /// Records why the goroutine is about to block (reports only: Relaxed).

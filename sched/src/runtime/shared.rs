@@ -31,6 +31,8 @@ pub(crate) struct P {
     pub(crate) rng: Rng,
     /// Free stacks kept by this P (Go's per-P `stackcache`).
     pub(crate) stacks: crate::stack::StackCache,
+    /// Registry slots of goroutines that exited here, freed in batches.
+    pub(crate) exited: Vec<RegKey>,
 }
 
 /// The public half of a P.
@@ -144,6 +146,7 @@ impl Shared {
                 schedtick: 0,
                 slot_streak: 0,
                 rng: rng.split(),
+                exited: Vec::with_capacity(REG_BATCH),
             }));
         }
         // Idle Ps are popped from the end: keep p0 on top.
@@ -279,16 +282,34 @@ impl Shared {
 }
 
 /// Live goroutines, for leak reports: 16 shards (by goroutine id), each a
-/// slab of slots with a free list. A spawn takes a free slot and the
-/// goroutine gives it back by index when it ends ([`RegKey`]) — no hashing,
+/// slab of slots with a free list. A spawn takes a free slot; an exited
+/// goroutine's slot is freed by its M in a batch ([`Registry::remove_batch`],
+/// one lock per shard per batch: the shard lines would otherwise bounce
+/// between the spawning and the exiting P on every goroutine). No hashing,
 /// and 8 bytes per live goroutine (a hash map cost about 22: its table is
-/// kept at most 7/8 full and every bucket page is touched).
+/// kept at most 7/8 full and every bucket page is touched). Exited
+/// goroutines still in a batch are skipped by [`Registry::all`].
 #[derive(Default)]
 pub(crate) struct Registry {
-    shards: [Mutex<Slab>; SHARDS],
+    shards: [Padded<Mutex<Slab>>; SHARDS],
 }
 
 const SHARDS: usize = 16;
+
+/// One shard per cache-line pair (no false sharing between shards).
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Exited goroutines an M collects before it frees their registry slots.
+pub(crate) const REG_BATCH: usize = 64;
 
 #[derive(Default)]
 struct Slab {
@@ -305,35 +326,50 @@ pub(crate) struct RegKey {
 }
 
 impl Registry {
-    /// Registers `g`; the key removes it again.
-    pub(crate) fn insert(&self, g: Arc<GShared>) -> RegKey {
-        let shard = (g.id % SHARDS as u64) as usize;
+    /// Registers the goroutine `make(key)` builds (goroutine `id`).
+    pub(crate) fn insert_with(
+        &self,
+        id: u64,
+        make: impl FnOnce(RegKey) -> GShared,
+    ) -> Arc<GShared> {
+        let shard = (id % SHARDS as u64) as usize;
         let mut s = lock(&self.shards[shard]);
         let slot = match s.free.pop() {
-            Some(i) => {
-                s.slots[i as usize] = Some(g);
-                i
-            }
+            Some(i) => i,
             None => {
-                s.slots.push(Some(g));
+                s.slots.push(None);
                 u32::try_from(s.slots.len() - 1)
                     .expect("sched: more than 2^32 live goroutines in one registry shard")
             }
         };
-        RegKey {
+        let g = Arc::new(make(RegKey {
             shard: shard as u8,
             slot,
-        }
+        }));
+        s.slots[slot as usize] = Some(g.clone());
+        g
     }
 
-    pub(crate) fn remove(&self, key: RegKey) {
-        let mut s = lock(&self.shards[usize::from(key.shard)]);
-        // `clear` at shutdown may have emptied the slab already.
-        if let Some(slot) = s.slots.get_mut(key.slot as usize) {
-            if slot.take().is_some() {
-                s.free.push(key.slot);
+    /// Frees the slots of `keys` (exited goroutines), one lock per shard.
+    pub(crate) fn remove_batch(&self, keys: &mut Vec<RegKey>) {
+        keys.sort_unstable_by_key(|k| k.shard);
+        let mut freed = Vec::new();
+        for run in keys.chunk_by(|a, b| a.shard == b.shard) {
+            let mut s = lock(&self.shards[usize::from(run[0].shard)]);
+            for key in run {
+                // `clear` at shutdown may have emptied the slab already.
+                // A key kept across a shutdown may name a slot reused
+                // since: only an exited goroutine's slot is freed.
+                if let Some(slot) = s.slots.get_mut(key.slot as usize) {
+                    if slot.as_ref().is_some_and(|g| g.has_exited()) {
+                        freed.extend(slot.take());
+                        s.free.push(key.slot);
+                    }
+                }
             }
         }
+        keys.clear();
+        drop(freed); // descriptors released outside the locks
     }
 
     /// Goroutine `id`, if it is alive (a scan of its shard: for reports).
@@ -347,7 +383,15 @@ impl Registry {
         let mut v: Vec<_> = self
             .shards
             .iter()
-            .flat_map(|s| lock(s).slots.iter().flatten().cloned().collect::<Vec<_>>())
+            .flat_map(|s| {
+                lock(s)
+                    .slots
+                    .iter()
+                    .flatten()
+                    .filter(|g| !g.has_exited())
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
             .collect();
         v.sort_by_key(|g| g.id);
         v

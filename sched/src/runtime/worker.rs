@@ -248,7 +248,9 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
     if shared.next_timer() != u64::MAX && shared.run_all_timers() > 0 {
         return;
     }
-    let p = m.p.borrow_mut().take().expect("stop_p without a P");
+    let mut p = m.p.borrow_mut().take().expect("stop_p without a P");
+    // Going idle: forget the goroutines that exited here.
+    shared.registry.remove_batch(&mut p.exited);
     {
         let mut idle = shared.lock_idle();
         shared.pidleput(&mut idle, p);
@@ -329,7 +331,13 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             let (g, coro) = task.into_parts();
             g.wake.set_done();
             let stack = coro.into_stack();
-            m.with_p(|p| p.stacks.put(stack));
+            m.with_p(|p| {
+                p.stacks.put(stack);
+                p.exited.push(g.reg);
+                if p.exited.len() >= super::shared::REG_BATCH {
+                    shared.registry.remove_batch(&mut p.exited);
+                }
+            });
             None
         }
         CoroState::Suspended => {
