@@ -1,9 +1,11 @@
 //! Channel semantics, after the Go spec and Go's `chan_test.go`.
 
+mod common;
+
 use sched::chan::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-use sched::{chan, go, Policy, Runtime};
+use sched::{chan, go, Runtime};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -278,16 +280,9 @@ fn exchange(rt: &Runtime, cap: usize, producers: usize, per: usize, consumers: u
 
 #[test]
 fn stress_thousand_producers_and_consumers_on_every_policy() {
-    for procs in [1, 2, 4] {
-        for policy in Policy::presets() {
-            let rt = Runtime::builder()
-                .procs(procs)
-                .policy(policy)
-                .build()
-                .unwrap();
-            exchange(&rt, 0, 500, 4, 500);
-            exchange(&rt, 16, 500, 4, 500);
-            assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
-        }
+    for rt in common::every_runtime() {
+        exchange(&rt, 0, 500, 4, 500);
+        exchange(&rt, 16, 500, 4, 500);
+        assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
     }
 }

@@ -1,16 +1,13 @@
 //! Behaviour of the production engine, on every policy preset.
 
+mod common;
+
 use sched::{go, Policy, Runtime};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn runtimes(procs: usize) -> Vec<Runtime> {
-    Policy::presets()
-        .into_iter()
-        .map(|p| Runtime::builder().procs(procs).policy(p).build().unwrap())
-        .collect()
-}
+use common::runtimes;
 
 #[test]
 fn every_goroutine_runs_exactly_once() {

@@ -1,8 +1,10 @@
 //! `select!` semantics, after the Go spec and Go's `select_test.go` /
 //! `chan_test.go` (TestSelfSelect, TestSelectFairness, TestSelectStress).
 
+mod common;
+
 use sched::chan::{RecvError, SendError};
-use sched::{chan, go, select, Policy, Runtime};
+use sched::{chan, go, select, Runtime};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -200,16 +202,9 @@ fn select_to_select(rt: &Runtime, pairs: usize, per: usize) {
 
 #[test]
 fn stress_selects_on_shared_channels_on_every_policy() {
-    for procs in [1, 2, 4] {
-        for policy in Policy::presets() {
-            let rt = Runtime::builder()
-                .procs(procs)
-                .policy(policy)
-                .build()
-                .unwrap();
-            select_to_select(&rt, 500, 10);
-            assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
-        }
+    for rt in common::every_runtime() {
+        select_to_select(&rt, 500, 10);
+        assert!(rt.leaks().is_empty(), "{rt:?}: {:?}", rt.leaks());
     }
 }
 

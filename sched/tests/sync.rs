@@ -2,9 +2,11 @@
 //! exclusion and starvation mode, RWMutex writer preference, Once, Cond,
 //! atomics, RaceCell.
 
+mod common;
+
 use sched::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use sched::sync::{Cond, Mutex, Once, RaceCell, RwLock, WaitGroup};
-use sched::{go, yield_now, Policy, Runtime};
+use sched::{go, yield_now, Runtime};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,15 +95,8 @@ fn mutex_counter(rt: &Runtime, n: usize) {
 
 #[test]
 fn stress_mutex_counter_on_every_policy() {
-    for procs in [1, 2, 4] {
-        for policy in Policy::presets() {
-            let rt = Runtime::builder()
-                .procs(procs)
-                .policy(policy)
-                .build()
-                .unwrap();
-            mutex_counter(&rt, 2000);
-        }
+    for rt in common::every_runtime() {
+        mutex_counter(&rt, 2000);
     }
 }
 
@@ -112,48 +107,41 @@ fn stress_mutex_counter_on_every_policy() {
 /// into a failure.
 #[test]
 fn a_hammered_mutex_loses_no_wake_up_on_every_policy() {
-    for procs in [1, 2, 4] {
-        for policy in Policy::presets() {
-            let rt = Runtime::builder()
-                .procs(procs)
-                .policy(policy)
-                .build()
-                .unwrap();
-            let label = format!("{rt:?}");
-            let (done_tx, done_rx) = std::sync::mpsc::channel();
-            let t = std::thread::spawn(move || {
-                let total = rt.block_on(|| {
-                    let m = Arc::new(Mutex::new(0u64));
-                    let hs: Vec<_> = (0..16u64)
-                        .map(|i| {
-                            let m = m.clone();
-                            go(move || {
-                                for k in 0..300u64 {
-                                    let mut g = m.lock();
-                                    *g += 1;
-                                    if (k + i) % 7 == 0 {
-                                        yield_now();
-                                    }
-                                    drop(g);
-                                    if k % 5 == 0 {
-                                        yield_now();
-                                    }
+    for rt in common::every_runtime() {
+        let label = format!("{rt:?}");
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            let total = rt.block_on(|| {
+                let m = Arc::new(Mutex::new(0u64));
+                let hs: Vec<_> = (0..16u64)
+                    .map(|i| {
+                        let m = m.clone();
+                        go(move || {
+                            for k in 0..300u64 {
+                                let mut g = m.lock();
+                                *g += 1;
+                                if (k + i) % 7 == 0 {
+                                    yield_now();
                                 }
-                            })
+                                drop(g);
+                                if k % 5 == 0 {
+                                    yield_now();
+                                }
+                            }
                         })
-                        .collect();
-                    hs.into_iter().for_each(|h| h.join().unwrap());
-                    let v = *m.lock();
-                    v
-                });
-                done_tx.send(total).unwrap();
+                    })
+                    .collect();
+                hs.into_iter().for_each(|h| h.join().unwrap());
+                let v = *m.lock();
+                v
             });
-            let total = done_rx
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("lost wake-up: the mutex test hung on {label}"));
-            t.join().unwrap();
-            assert_eq!(total, 16 * 300, "{label}");
-        }
+            done_tx.send(total).unwrap();
+        });
+        let total = done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("lost wake-up: the mutex test hung on {label}"));
+        t.join().unwrap();
+        assert_eq!(total, 16 * 300, "{label}");
     }
 }
 
@@ -380,36 +368,29 @@ fn race_cell_reads_and_writes_through_closures() {
 
 #[test]
 fn stress_rwlock_and_waitgroup_on_every_policy() {
-    for procs in [1, 2, 4] {
-        for policy in Policy::presets() {
-            let rt = Runtime::builder()
-                .procs(procs)
-                .policy(policy)
-                .build()
-                .unwrap();
-            rt.block_on(|| {
-                let l = Arc::new(RwLock::new((0u64, 0u64)));
-                let wg = Arc::new(WaitGroup::new());
-                wg.add(1000);
-                for i in 0..1000u64 {
-                    let (l, wg) = (l.clone(), wg.clone());
-                    go(move || {
-                        if i % 10 == 0 {
-                            let mut g = l.write();
-                            g.0 += 1;
-                            yield_now();
-                            g.1 += 1;
-                        } else {
-                            let g = l.read();
-                            yield_now();
-                            assert_eq!(g.0, g.1, "a reader saw a half-done write");
-                        }
-                        wg.done();
-                    });
-                }
-                wg.wait();
-                assert_eq!(*l.read(), (100, 100));
-            });
-        }
+    for rt in common::every_runtime() {
+        rt.block_on(|| {
+            let l = Arc::new(RwLock::new((0u64, 0u64)));
+            let wg = Arc::new(WaitGroup::new());
+            wg.add(1000);
+            for i in 0..1000u64 {
+                let (l, wg) = (l.clone(), wg.clone());
+                go(move || {
+                    if i % 10 == 0 {
+                        let mut g = l.write();
+                        g.0 += 1;
+                        yield_now();
+                        g.1 += 1;
+                    } else {
+                        let g = l.read();
+                        yield_now();
+                        assert_eq!(g.0, g.1, "a reader saw a half-done write");
+                    }
+                    wg.done();
+                });
+            }
+            wg.wait();
+            assert_eq!(*l.read(), (100, 100));
+        });
     }
 }
