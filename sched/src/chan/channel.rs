@@ -321,10 +321,10 @@ impl<T> Chan<T> {
         if deadline.is_some_and(|d| engine::until(d).is_zero()) {
             return Err((v, false));
         }
-        let (w, claim) = blocked_waiter(Some(v), deadline);
+        let (w, timer) = blocked_waiter(Some(v), deadline);
         Self::push_sender(&mut st, w.clone());
         drop(st);
-        let timed_out = self.wait(&w, claim, deadline, op);
+        let timed_out = self.wait(&w, timer, op);
         match w.take() {
             None => Ok(()),
             Some(v) => Err((v, !timed_out)),
@@ -344,23 +344,17 @@ impl<T> Chan<T> {
         if deadline.is_some_and(|d| engine::until(d).is_zero()) {
             return Err(false);
         }
-        let (w, claim) = blocked_waiter(None, deadline);
+        let (w, timer) = blocked_waiter(None, deadline);
         Self::push_receiver(&mut st, w.clone());
         drop(st);
-        let timed_out = self.wait(&w, claim, deadline, op);
+        let timed_out = self.wait(&w, timer, op);
         w.take().ok_or(!timed_out)
     }
 
     /// Parks until `w`'s operation completes; true if its timer won
-    /// (`claim`: the shared claim of a timed operation).
-    fn wait(
-        &self,
-        w: &Waiter<T>,
-        claim: Option<Arc<Claim>>,
-        deadline: Option<Instant>,
-        op: &Op,
-    ) -> bool {
-        let (Some(deadline), Some(claim)) = (deadline, claim) else {
+    /// (`timer`: the shared claim of a timed operation, and its deadline).
+    fn wait(&self, w: &Waiter<T>, timer: Option<Timer>, op: &Op) -> bool {
+        let Some((claim, deadline)) = timer else {
             w.claim.wait(op);
             return false;
         };
@@ -375,17 +369,21 @@ impl<T> Chan<T> {
     }
 }
 
+/// A timed operation's shared claim and its deadline.
+type Timer = (Arc<Claim>, Instant);
+
 /// The waiter of a plain blocked operation: it owns its claim, unless a
-/// timer must be able to claim it too.
+/// timer must be able to claim it too (then the claim is shared, and
+/// returned with the deadline).
 fn blocked_waiter<T>(
     value: Option<T>,
     deadline: Option<Instant>,
-) -> (Arc<Waiter<T>>, Option<Arc<Claim>>) {
+) -> (Arc<Waiter<T>>, Option<Timer>) {
     match deadline {
         None => (Waiter::alone(value), None),
-        Some(_) => {
+        Some(d) => {
             let claim = Arc::new(Claim::single());
-            (Waiter::new(claim.clone(), 0, value), Some(claim))
+            (Waiter::new(claim.clone(), 0, value), Some((claim, d)))
         }
     }
 }

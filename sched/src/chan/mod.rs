@@ -18,8 +18,8 @@
 //! (`engine::visible`), so the deterministic engine can switch there.
 //!
 //! Files: `channel` (the `hchan`: lock, buffer, wait queues), `waiter` (the
-//! `sudog`), `claim` (who completes a blocked operation), `winner` (its claim word), `sender`,
-//! `receiver`, `iter`, `error`.
+//! `sudog`), `claim` (who completes a blocked operation), `winner` (its
+//! claim word), `sender`, `receiver`, `iter`, `error`.
 
 pub(crate) mod channel;
 pub(crate) mod claim;

@@ -191,6 +191,8 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
                 // about to run it: give it Go's grace period first
                 // (`runqgrab`'s `usleep(3)`), during which this M still
                 // counts as spinning, so readiers do not wake more Ms.
+                // Relaxed: a hint, as for sysmon (`PShared::status`); a
+                // stale read only skips or adds one grace period.
                 if vs.status.load(Relaxed) == super::shared::P_RUNNING {
                     std::thread::sleep(RUNNEXT_GRACE);
                 }
