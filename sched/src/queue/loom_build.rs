@@ -17,5 +17,7 @@ pub(crate) mod global;
 pub(crate) mod ring;
 #[path = "runnext.rs"]
 mod runnext;
+#[path = "slot.rs"]
+pub(crate) mod slot;
 
 use super::{item, outcome};

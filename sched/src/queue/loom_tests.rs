@@ -1,4 +1,5 @@
-//! loom suite for the ring, its `runnext` slot and the global queue: the
+//! loom suite for the ring, its `runnext` slot, the global queue and the
+//! one-item `Slot`: the
 //! same source as production (`loom_build` mounts it against loom's atomics).
 //!
 //! Every test moves Gs `1..=k` through the queues and checks that each
@@ -40,12 +41,14 @@
 //! | `two_concurrent_stealers` | 1 596 / 0.18 s | 54 209 / 6.0 s |
 //! | `global_batch_refill_racing_a_thief_of_the_refilled_ring` | 57 / 13 ms | 108 / 15 ms |
 //! | `thief_of_a_thief_sees_the_gs_contents` | 679 / 73 ms | 4 701 / 0.5 s |
+//! | `slot_puts_and_takes_hand_over_each_item_once` | 522 / 30 ms | 3 348 / 0.2 s |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
 
 use super::loom_build::global::Global;
 use super::loom_build::ring::{self, Local};
+use super::loom_build::slot::Slot;
 use super::outcome::{Source, Steal};
 use loom::cell::UnsafeCell;
 use loom::thread;
@@ -329,5 +332,32 @@ fn thief_of_a_thief_sees_the_gs_contents() {
         seen.extend(b.join().unwrap());
         seen.extend(drain(&mut local));
         assert_each_once(seen, 3);
+    });
+}
+
+/// `Slot`: two putters and a taker race; every item comes out exactly once
+/// (taken, displaced by a later `put`, or left for the final `take`), and
+/// its contents are visible to whoever gets it. Weakening `put`'s swap to
+/// Relaxed or `take`'s to Relaxed makes loom report a causality violation.
+#[test]
+fn slot_puts_and_takes_hand_over_each_item_once() {
+    explore(|| {
+        let slot = std::sync::Arc::new(Slot::<Tok>::new());
+        let putters: Vec<_> = (1..=2)
+            .map(|i| {
+                let slot = slot.clone();
+                thread::spawn(move || slot.put(tok(i)).map(id).into_iter().collect::<Vec<_>>())
+            })
+            .collect();
+        let taker = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.take().map(id).into_iter().collect::<Vec<_>>())
+        };
+        let mut seen = taker.join().unwrap();
+        for p in putters {
+            seen.extend(p.join().unwrap());
+        }
+        seen.extend(slot.take().map(id));
+        assert_each_once(seen, 2);
     });
 }

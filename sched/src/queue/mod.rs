@@ -13,6 +13,7 @@
 //! | `item.rs`     | `Item`: what the lock-free queues hold (one pointer) |
 //! | `outcome.rs`  | `Source` of a pop, `Steal` result |
 //! | `runnext.rs`  | the stealable `runnext` slot |
+//! | `slot.rs`     | `Slot`: a one-item mailbox (a parked goroutine's task) |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
@@ -40,7 +41,7 @@
 //!
 //! ## Model checking in the same build
 //!
-//! `ring.rs`, `runnext.rs` and `global.rs` name their primitives through
+//! `ring.rs`, `runnext.rs`, `slot.rs` and `global.rs` name their primitives through
 //! `super::sync`. Here `sync` is std's; under `--features model-check` the
 //! module `loom_build` mounts the *same files* a second time next to a `sync`
 //! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
@@ -55,6 +56,7 @@ mod local;
 mod outcome;
 pub mod ring;
 mod runnext;
+mod slot;
 mod sync;
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
@@ -63,11 +65,12 @@ pub use item::Item;
 pub use local::{LocalQueue, QueueStealer};
 pub use outcome::{Source, Steal};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
+pub(crate) use slot::Slot;
 
 /// The second copy of the lock-free queues, against loom's primitives.
 #[cfg(feature = "model-check")]
-#[allow(dead_code)] // only the loom suite calls into this copy
-mod loom_build;
+#[allow(dead_code)] // only the loom suites call into this copy
+pub(crate) mod loom_build;
 
 #[cfg(all(test, feature = "model-check"))]
 mod loom_tests;

@@ -33,8 +33,8 @@ mod join;
 mod wake;
 /// The std primitives `wake.rs` is written against (`wake_loom.rs` has loom's).
 mod wake_sync {
+    pub(crate) use crate::queue::Slot;
     pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
-    pub(crate) use std::sync::{Mutex, MutexGuard};
 }
 mod shared;
 mod stats;

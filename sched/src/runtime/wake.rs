@@ -44,7 +44,8 @@
 //! parked goroutine, and the M no longer stores a state per run.
 //! `wake_loom.rs` checks this file under loom.
 
-use super::wake_sync::{AtomicU8, Mutex, MutexGuard, Ordering::*};
+use super::wake_sync::{AtomicU8, Ordering::*, Slot};
+use crate::queue::Item;
 
 /// Runnable or running.
 pub(crate) const ACTIVE: u8 = 0;
@@ -59,22 +60,21 @@ pub(crate) const DONE: u8 = 4;
 
 /// One goroutine's wake state and parked-task slot (module docs).
 #[derive(Debug)]
-pub(crate) struct Wake<T> {
+pub(crate) struct Wake<T: Item> {
     state: AtomicU8,
-    parked: Mutex<Option<T>>,
+    /// The parked task: written by the M in `finish_park`, emptied by the
+    /// unparker that wins `PARKED → ACTIVE` (or by the M itself when an
+    /// unpark came first). One `swap` each (`queue::Slot`), not a lock.
+    parked: Slot<T>,
 }
 
-impl<T> Wake<T> {
+impl<T: Item> Wake<T> {
     /// A runnable goroutine's state.
     pub(crate) fn new() -> Self {
         Wake {
             state: AtomicU8::new(ACTIVE),
-            parked: Mutex::new(None),
+            parked: Slot::new(),
         }
-    }
-
-    fn slot(&self) -> MutexGuard<'_, Option<T>> {
-        self.parked.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Consumes a pending token if there is one; otherwise moves
@@ -110,9 +110,10 @@ impl<T> Wake<T> {
     /// `PARKED`. Returns the task back if an `unpark` came in the meantime
     /// (the goroutine is then `ACTIVE` and the caller requeues it).
     pub(crate) fn finish_park(&self, task: T) -> Option<T> {
-        *self.slot() = Some(task);
+        let displaced = self.parked.put(task);
+        debug_assert!(displaced.is_none(), "a goroutine parked twice");
         // AcqRel: the Release publishes the stored task to the unparker
-        // whose CAS reads `PARKED` (Acquire).
+        // whose CAS reads `PARKED` (Acquire); the slot's own swaps pair too.
         match self
             .state
             .compare_exchange(PARKING, PARKED, AcqRel, Acquire)
@@ -120,7 +121,7 @@ impl<T> Wake<T> {
             Ok(_) => None,
             Err(NOTIFIED) => {
                 self.consume_token();
-                self.slot().take()
+                self.parked.take()
             }
             Err(s) => unreachable!("finish_park from goroutine state {s}"),
         }
@@ -142,7 +143,7 @@ impl<T> Wake<T> {
             // unparking to the goroutine's next RMW on the state; the
             // Acquire (on PARKED) pairs with `finish_park`'s Release.
             match self.state.compare_exchange_weak(s, next, AcqRel, Relaxed) {
-                Ok(_) if next == ACTIVE => return self.slot().take(),
+                Ok(_) if next == ACTIVE => return self.parked.take(),
                 Ok(_) => return None,
                 Err(actual) => s = actual,
             }
@@ -157,6 +158,6 @@ impl<T> Wake<T> {
 
     /// The parked task, taken out at shutdown (nobody will unpark it).
     pub(crate) fn take_parked(&self) -> Option<T> {
-        self.slot().take()
+        self.parked.take()
     }
 }

@@ -3,8 +3,8 @@
 #![allow(clippy::duplicate_mod)]
 
 mod wake_sync {
+    pub(crate) use crate::queue::loom_build::slot::Slot;
     pub(crate) use loom::sync::atomic::{AtomicU8, Ordering};
-    pub(crate) use loom::sync::{Mutex, MutexGuard};
 }
 
 #[path = "wake.rs"]
@@ -34,19 +34,21 @@ mod loom_tests {
     use super::wake::Wake;
     use loom::sync::atomic::{AtomicUsize, Ordering::*};
     use loom::sync::{Arc, Condvar, Mutex};
+    use std::num::NonZeroUsize;
 
     /// The preemption bound of the three-thread test.
     const PREEMPTIONS: usize = 3;
 
-    /// The goroutine's task in the model (what the run queue carries).
-    const TASK: u32 = 7;
+    /// The goroutine's task in the model (what the run queue carries): a
+    /// token `Item`, as the parked-task slot holds `Item`s.
+    const TASK: NonZeroUsize = NonZeroUsize::new(7).unwrap();
 
     struct World {
-        wake: Wake<u32>,
+        wake: Wake<NonZeroUsize>,
         /// The waker's condition: how many wakers have published.
         published: AtomicUsize,
         /// The run queue the unparker pushes a parked task onto.
-        queue: Mutex<Option<u32>>,
+        queue: Mutex<Option<NonZeroUsize>>,
         ready: Condvar,
     }
 

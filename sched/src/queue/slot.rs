@@ -1,0 +1,90 @@
+//! `Slot`: a one-item mailbox any thread may fill or empty, one `swap` each.
+//!
+//! Where a parked goroutine's task waits for its unparker (`runtime/wake.rs`):
+//! the M that switched the goroutine out puts the task here, then publishes
+//! `PARKED`; the unparker that wins `PARKED → ACTIVE` takes it. The slot was
+//! a `Mutex<Option<T>>`, two locked RMWs per access (the lock's CAS and the
+//! unlock's swap); one `AtomicPtr` gives the same ownership transfer with
+//! one. It is the `runnext` idea (`runnext.rs`) without the owner: every
+//! write, by anyone, is an atomic exchange, so an item is taken out at most
+//! once whatever the callers race.
+//!
+//! Orderings: `put` is a Release swap (publishes the item's contents), and
+//! its Acquire half reads a displaced item; `take` is an Acquire swap that
+//! pairs with the `put` that stored what it takes. The empty check before
+//! `take`'s swap is a Relaxed load: reading null only means the slot was
+//! empty at some point of its modification order, which a caller racing
+//! with a `put` cannot tell from the `take` having run first.
+
+use super::item::Item;
+use super::sync::{AtomicPtr, Ordering};
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+
+/// A one-item mailbox (module docs).
+pub(crate) struct Slot<T: Item> {
+    item: AtomicPtr<()>,
+    /// Owns a `T`, and has a `Mutex<T>`'s auto traits: `Send` and `Sync`
+    /// when `T: Send`, which every `Item` is. Derived rather than declared
+    /// with `unsafe impl`s: a declared impl bounded on `T: Item` makes the
+    /// compiler prove `T: Send` inductively, and for a goroutine's task
+    /// that proof runs in a cycle (the task holds the descriptor that holds
+    /// this slot); the derived auto-trait check accepts the cycle.
+    _owns: PhantomData<std::sync::Mutex<T>>,
+}
+
+impl<T: Item> Slot<T> {
+    /// An empty slot.
+    pub(crate) fn new() -> Self {
+        Slot {
+            item: AtomicPtr::new(ptr::null_mut()),
+            _owns: PhantomData,
+        }
+    }
+
+    /// Puts `t` in the slot; returns the item it displaced, if any.
+    pub(crate) fn put(&self, t: T) -> Option<T> {
+        // AcqRel: the Release publishes `t` to the `take` whose Acquire swap
+        // reads it; the Acquire reads a displaced item's contents (stored by
+        // another thread's Release `put`).
+        let old = self.item.swap(t.into_raw().as_ptr(), Ordering::AcqRel);
+        // SAFETY: every non-null value in the slot came from `into_raw` in
+        // this function, and every removal is an atomic swap, so this
+        // thread alone takes `old` back, once.
+        NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) })
+    }
+
+    /// Empties the slot; returns its item, if any.
+    pub(crate) fn take(&self) -> Option<T> {
+        // Relaxed: an empty slot needs no locked swap (module docs); a
+        // non-null read is validated by the swap below.
+        if self.item.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        // Acquire: pairs with the Release `put` that stored the item.
+        let old = self.item.swap(ptr::null_mut(), Ordering::Acquire);
+        // SAFETY: as in `put`: the swap removed `old` atomically.
+        NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) })
+    }
+}
+
+impl<T: Item> Default for Slot<T> {
+    fn default() -> Self {
+        Slot::new()
+    }
+}
+
+impl<T: Item> std::fmt::Debug for Slot<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Relaxed: a hint for the reader of the debug output.
+        let full = !self.item.load(Ordering::Relaxed).is_null();
+        f.debug_struct("Slot").field("full", &full).finish()
+    }
+}
+
+impl<T: Item> Drop for Slot<T> {
+    fn drop(&mut self) {
+        // An item still inside goes with the slot.
+        drop(self.take());
+    }
+}
