@@ -5,11 +5,13 @@
 //! unbuffered send completes exactly when a receiver holds the value.
 //!
 //! The slot is touched only by whoever won the [`Claim`] (and by the owner
-//! after [`Claim::wait`]), so its lock is never contended; it is a lock
-//! only because the crate keeps `unsafe` out of its primitives.
+//! after [`Claim::wait`]), so it is never contended: a `queue::ValueSlot`
+//! (one locked CAS and a plain store per access, where a `Mutex` took two
+//! locked RMWs; the `unsafe` stays in `queue/`).
 
 use super::claim::Claim;
-use std::sync::{Arc, Mutex};
+use crate::queue::ValueSlot;
+use std::sync::Arc;
 
 /// A waiter's claim: its own (a plain send or receive without a timeout:
 /// nothing else refers to it) or shared with the other arms of a select
@@ -36,7 +38,7 @@ pub(crate) struct Waiter<T> {
     pub(crate) claim: ClaimRef,
     /// Which arm of the operation this waiter is (0 outside `select!`).
     pub(crate) arm: usize,
-    slot: Mutex<Option<T>>,
+    slot: ValueSlot<T>,
 }
 
 impl<T> Waiter<T> {
@@ -45,7 +47,7 @@ impl<T> Waiter<T> {
         Arc::new(Waiter {
             claim: ClaimRef::Shared(claim),
             arm,
-            slot: Mutex::new(value),
+            slot: ValueSlot::new(value),
         })
     }
 
@@ -55,17 +57,19 @@ impl<T> Waiter<T> {
         Arc::new(Waiter {
             claim: ClaimRef::Own(Claim::single()),
             arm: 0,
-            slot: Mutex::new(value),
+            slot: ValueSlot::new(value),
         })
     }
 
     /// Puts a value into a receiver's slot.
     pub(crate) fn put(&self, v: T) {
-        *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+        if self.slot.put(v).is_err() {
+            unreachable!("a receiver's slot is filled once, by the claim's winner");
+        }
     }
 
     /// Takes the value out of the slot (a sender's value, or a received one).
     pub(crate) fn take(&self) -> Option<T> {
-        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.slot.take()
     }
 }

@@ -13,7 +13,8 @@
 //! or a second claim protocol on the slot; pointer-sized items make `runnext`
 //! one `AtomicPtr` with `swap`/CAS, exactly as in Go.
 //!
-//! Because slots are atomics, the queues have no shared `UnsafeCell`: loom
+//! Because slots are atomics, the run queues have no shared `UnsafeCell`
+//! (`value_slot.rs`, which holds a value of any type, is the one cell): loom
 //! sees every access as an atomic operation.
 
 use std::num::NonZeroUsize;

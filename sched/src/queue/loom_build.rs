@@ -19,5 +19,7 @@ pub(crate) mod ring;
 mod runnext;
 #[path = "slot.rs"]
 pub(crate) mod slot;
+#[path = "value_slot.rs"]
+pub(crate) mod value_slot;
 
 use super::{item, outcome};

@@ -1,5 +1,5 @@
 //! loom suite for the ring, its `runnext` slot, the global queue and the
-//! one-item `Slot`: the
+//! one-item `Slot` and `ValueSlot`: the
 //! same source as production (`loom_build` mounts it against loom's atomics).
 //!
 //! Every test moves Gs `1..=k` through the queues and checks that each
@@ -42,6 +42,7 @@
 //! | `global_batch_refill_racing_a_thief_of_the_refilled_ring` | 57 / 13 ms | 108 / 15 ms |
 //! | `thief_of_a_thief_sees_the_gs_contents` | 679 / 73 ms | 4 701 / 0.5 s |
 //! | `slot_puts_and_takes_hand_over_each_item_once` | 522 / 30 ms | 3 348 / 0.2 s |
+//! | `value_slot_put_and_take_hand_over_each_value_once` | 314 / 30 ms | 1 972 / 0.2 s |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
@@ -49,6 +50,7 @@
 use super::loom_build::global::Global;
 use super::loom_build::ring::{self, Local};
 use super::loom_build::slot::Slot;
+use super::loom_build::value_slot::ValueSlot;
 use super::outcome::{Source, Steal};
 use loom::cell::UnsafeCell;
 use loom::thread;
@@ -359,5 +361,41 @@ fn slot_puts_and_takes_hand_over_each_item_once() {
         }
         seen.extend(slot.take().map(id));
         assert_each_once(seen, 2);
+    });
+}
+
+/// `ValueSlot`: a putter and a taker race, on a slot that starts full
+/// (the put may be refused) and on one that starts empty (the taker must
+/// read the putter's write); every value comes out exactly once (taken,
+/// refused, or left for the final `take`), and the slot's cell and the
+/// value's contents are only read after the write that made them (loom
+/// tracks both). Weakening the CAS into `BUSY` or the store that ends an
+/// access to Relaxed makes loom report a causality violation. Two threads,
+/// as in use (the claim's winner and the operation's owner): with a third,
+/// two spinning threads exceed loom's branch limit under the preemption
+/// bound, since a spin has no bound of its own.
+#[test]
+fn value_slot_put_and_take_hand_over_each_value_once() {
+    explore(|| {
+        for start_full in [true, false] {
+            let first = start_full.then(|| tok(1));
+            let slot = std::sync::Arc::new(ValueSlot::new(first));
+            let putter = {
+                let slot = slot.clone();
+                thread::spawn(move || slot.put(tok(2)).err().map(id))
+            };
+            let taker = {
+                let slot = slot.clone();
+                thread::spawn(move || slot.take().map(id))
+            };
+            let mut seen: Vec<usize> = taker.join().unwrap().into_iter().collect();
+            seen.extend(putter.join().unwrap());
+            seen.extend(slot.take().map(id));
+            if start_full {
+                assert_each_once(seen, 2);
+            } else {
+                assert_eq!(seen, vec![2], "lost or duplicated");
+            }
+        }
     });
 }

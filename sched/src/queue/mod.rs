@@ -14,6 +14,7 @@
 //! | `outcome.rs`  | `Source` of a pop, `Steal` result |
 //! | `runnext.rs`  | the stealable `runnext` slot |
 //! | `slot.rs`     | `Slot`: a one-item mailbox (a parked goroutine's task) |
+//! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a blocked channel operation's value) |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
@@ -41,7 +42,7 @@
 //!
 //! ## Model checking in the same build
 //!
-//! `ring.rs`, `runnext.rs`, `slot.rs` and `global.rs` name their primitives through
+//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs` and `global.rs` name their primitives through
 //! `super::sync`. Here `sync` is std's; under `--features model-check` the
 //! module `loom_build` mounts the *same files* a second time next to a `sync`
 //! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
@@ -58,6 +59,7 @@ pub mod ring;
 mod runnext;
 mod slot;
 mod sync;
+mod value_slot;
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
@@ -66,6 +68,7 @@ pub use local::{LocalQueue, QueueStealer};
 pub use outcome::{Source, Steal};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
+pub(crate) use value_slot::ValueSlot;
 
 /// The second copy of the lock-free queues, against loom's primitives.
 #[cfg(feature = "model-check")]
