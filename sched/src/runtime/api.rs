@@ -53,16 +53,22 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // Relaxed: uniqueness only needs the RMW's atomicity.
-    let id = shared.next_gid.fetch_add(1, Relaxed);
-    let stack = current_m()
-        .and_then(|m| m.with_p(|p| p.stacks.get()))
-        .unwrap_or_else(|| shared.stacks.alloc())
-        .unwrap_or_else(|e| {
-            panic!(
-                "sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}"
-            )
-        });
+    // From this P's caches (ids, a stack, a task box) when there is one;
+    // a goroutine spawned from outside the runtime's Ms goes to the shared ones.
+    let cached = current_m().and_then(|m| {
+        m.with_p(|p| {
+            let id = p.next_gid(&shared.next_gid);
+            (id, p.stacks.get(), p.free_tasks.pop())
+        })
+    });
+    let (id, stack, spare) = cached.unwrap_or_else(|| {
+        // Relaxed: uniqueness only needs the RMW's atomicity.
+        let id = shared.next_gid.fetch_add(1, Relaxed);
+        (id, shared.stacks.alloc(), None)
+    });
+    let stack = stack.unwrap_or_else(|e| {
+        panic!("sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}")
+    });
     let g = shared
         .registry
         .insert_with(id, |key| GShared::new(id, location, shared.clone(), key));
@@ -94,10 +100,7 @@ where
         location: model::Location::from_std(location),
     });
     let label = crate::stack::GoroutineLabel::new(id, location);
-    let task = Box::new(super::g::GTask::new(
-        g,
-        Coro::with_label(stack, label, body),
-    ));
+    let task = super::g::GTask::boxed(g, Coro::with_label(stack, label, body), spare);
     (
         task,
         JoinHandle {

@@ -52,12 +52,32 @@ pub(crate) struct GTask {
     /// (moved into `MCtx::current`, not cloned: a reference-count RMW per
     /// switch showed up as the top cost of the schedule loop).
     g: Option<Arc<GShared>>,
-    pub(crate) coro: Coro,
+    /// `None` only in an emptied box kept for reuse (`P::free_tasks`).
+    coro: Option<Coro>,
 }
 
 impl GTask {
-    pub(crate) fn new(g: Arc<GShared>, coro: Coro) -> Self {
-        GTask { g: Some(g), coro }
+    /// A runnable goroutine, in a recycled box if `spare` has one.
+    pub(crate) fn boxed(g: Arc<GShared>, coro: Coro, spare: Option<Box<GTask>>) -> Box<GTask> {
+        let task = GTask {
+            g: Some(g),
+            coro: Some(coro),
+        };
+        match spare {
+            Some(mut b) => {
+                debug_assert!(b.coro.is_none(), "a task box reused while in use");
+                *b = task;
+                b
+            }
+            None => Box::new(task),
+        }
+    }
+
+    /// The goroutine's coroutine.
+    pub(crate) fn coro(&mut self) -> &mut Coro {
+        self.coro
+            .as_mut()
+            .expect("an emptied task box is never queued")
     }
 
     /// The descriptor (not while the goroutine is running).
@@ -77,17 +97,22 @@ impl GTask {
         self.g = Some(g);
     }
 
-    /// Splits a finished task into its descriptor and coroutine.
-    pub(crate) fn into_parts(self) -> (Arc<GShared>, Coro) {
-        (self.g.expect("descriptor returned"), self.coro)
+    /// Empties a finished task into its descriptor and coroutine, leaving
+    /// the box to be reused ([`GTask::boxed`]).
+    pub(crate) fn take_parts(&mut self) -> (Arc<GShared>, Coro) {
+        (
+            self.g.take().expect("descriptor returned"),
+            self.coro.take().expect("a finished task has its coroutine"),
+        )
     }
 }
 
 impl std::fmt::Debug for GTask {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.g {
-            Some(g) => g.fmt(f),
-            None => f.write_str("goroutine (running)"),
+        match (&self.g, &self.coro) {
+            (Some(g), _) => g.fmt(f),
+            (None, Some(_)) => f.write_str("goroutine (running)"),
+            (None, None) => f.write_str("emptied task box"),
         }
     }
 }

@@ -319,7 +319,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
     *m.current.borrow_mut() = Some(g);
-    let state = task.coro.resume();
+    let state = task.coro().resume();
     let g = m
         .current
         .borrow_mut()
@@ -330,11 +330,15 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         CoroState::Finished(r) => {
             // The goroutine body catches its own panics for `join`.
             debug_assert!(r.is_ok(), "a panic escaped a goroutine body");
-            let (g, coro) = task.into_parts();
+            let mut task = task;
+            let (g, coro) = task.take_parts();
             g.wake.set_done();
             let stack = coro.into_stack();
             m.with_p(|p| {
                 p.stacks.put(stack);
+                if p.free_tasks.len() < super::shared::FREE_TASKS {
+                    p.free_tasks.push(task);
+                }
                 p.exited.push(g.reg);
                 if p.exited.len() >= super::shared::REG_BATCH {
                     shared.registry.remove_batch(&mut p.exited);
