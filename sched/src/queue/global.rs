@@ -91,6 +91,26 @@ impl<T> Global<T> {
         })
     }
 
+    /// [`push`](Global::push) of `t`, then [`pop_batch`](Global::pop_batch),
+    /// under one lock: a P that yields to this queue and then finds its own
+    /// queue empty (Go's `goschedImpl` followed by `findRunnable`) takes
+    /// the lock once instead of twice. Never empty, so never `None`.
+    pub fn push_pop_batch(
+        &self,
+        t: T,
+        dst: &mut impl Refill<T>,
+        batch: impl FnOnce(usize) -> usize,
+    ) -> T {
+        self.with_queue(|q| {
+            q.push_back(t);
+            let n = batch(q.len());
+            let first = q.pop_front().expect("holds at least `t`");
+            let more = n.saturating_sub(1).min(dst.room()).min(q.len());
+            dst.refill(q.drain(..more));
+            first
+        })
+    }
+
     /// Queued Gs, read without the lock (a hint).
     pub fn len(&self) -> usize {
         // Relaxed: a hint for skipping the lock; every decision that moves

@@ -37,6 +37,10 @@ pub(crate) struct MCtx {
     pub(crate) id: model::MId,
     /// Buffered trace events (trace.rs); empty unless the runtime traces.
     pub(crate) events: RefCell<Vec<model::event::TimedEvent>>,
+    /// A goroutine that just yielded to the global queue, held until this
+    /// M next looks at that queue, which then takes the push and the pop in
+    /// one critical section (worker.rs, `find_runnable`).
+    pub(crate) yielded: RefCell<Option<super::g::Task>>,
 }
 
 thread_local! {

@@ -42,6 +42,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
         switch: Cell::new(Switch::Yield),
         id,
         events: RefCell::new(Vec::new()),
+        yielded: RefCell::new(None),
     });
     set_current_m(Some(m.clone()));
     let handle = Arc::new(MHandle::for_current_thread());
@@ -116,7 +117,13 @@ type Found = (Task, RunSource, bool);
 
 fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
     let shared = &m.shared;
+    // A goroutine that yielded to the global queue and is not in it yet:
+    // it goes in below, at the latest before anything else runs.
+    let mut yielded = m.yielded.borrow_mut().take();
     if shared.shutdown.load(Acquire) {
+        if let Some(y) = yielded {
+            shared.global.push(y);
+        }
         return None;
     }
     // Due timers of our P first (their callbacks ready goroutines onto it).
@@ -130,8 +137,8 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
     let policy = &*shared.policy;
     let mut pb = m.p.borrow_mut();
     let p = pb.as_mut().expect("find_runnable without a P");
-    if policy.check_global_first(p.schedtick) && !shared.global.is_empty() {
-        if let Some(t) = take_global(shared, p) {
+    if policy.check_global_first(p.schedtick) && (yielded.is_some() || !shared.global.is_empty()) {
+        if let Some(t) = take_global(shared, p, yielded.take()) {
             return Some((t, RunSource::Global, true));
         }
     }
@@ -141,10 +148,13 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         .pop(slot_may_run)
         .map(|(t, s)| (t, RunSource::from(s)))
     {
+        if let Some(y) = yielded {
+            shared.global.push(y);
+        }
         let new_slice = src != RunSource::RunNext || !policy.runnext_inherits_time_slice();
         return Some((t, src, new_slice));
     }
-    if let Some(t) = take_global(shared, p) {
+    if let Some(t) = take_global(shared, p, yielded) {
         return Some((t, RunSource::Global, true));
     }
     // Spin only while fewer than half the busy Ps have a spinning M.
@@ -160,15 +170,16 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
 }
 
 /// Go's `globrunqget`: one to run, a fair batch into the local ring.
-fn take_global(shared: &Shared, p: &mut P) -> Option<Task> {
-    if shared.global.is_empty() {
-        return None;
-    }
+/// With `yielded`, that goroutine is queued first, under the same lock.
+fn take_global(shared: &Shared, p: &mut P, yielded: Option<Task>) -> Option<Task> {
     let (procs, policy) = (shared.config.procs, &*shared.policy);
     let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
-    shared
-        .global
-        .pop_batch(&mut p.local, |len| policy.global_batch(len, procs, cap))
+    let batch = |len| policy.global_batch(len, procs, cap);
+    match yielded {
+        Some(y) => Some(shared.global.push_pop_batch(y, &mut p.local, batch)),
+        None if shared.global.is_empty() => None,
+        None => shared.global.pop_batch(&mut p.local, batch),
+    }
 }
 
 /// Go's `stealWork`: rounds over victims in policy order.
@@ -211,7 +222,7 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
                 return Some((t, RunSource::Stolen(victim), true));
             }
         }
-        if let Some(t) = take_global(shared, p) {
+        if let Some(t) = take_global(shared, p, None) {
             return Some((t, RunSource::Global, true));
         }
     }
@@ -351,6 +362,9 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             let locked_here = task.g().locked_m.load(Relaxed) == m.id.0 + 1;
             after_switch(m, task);
             if locked_here {
+                if let Some(y) = m.yielded.borrow_mut().take() {
+                    shared.global.push(y);
+                }
                 return stop_locked_m(m);
             }
             None
@@ -402,7 +416,7 @@ fn after_switch(m: &MCtx, task: Task) {
                         p: p.id,
                     });
                 }
-                push_yielded(shared, p, task);
+                push_yielded(m, p, task);
             });
         }
         Switch::Park => {
@@ -428,9 +442,16 @@ fn after_switch(m: &MCtx, task: Task) {
     }
 }
 
-fn push_yielded(shared: &Shared, p: &mut P, task: Task) {
+/// Queues a yielding goroutine where the policy sends it. For the global
+/// queue it is held by the M until `find_runnable` (one lock for the push
+/// and the next pop; the queue sees it before anything else runs here).
+fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
+    let shared = &m.shared;
     match shared.policy.yield_to() {
-        model::policy::YieldTarget::Global => shared.global.push(task),
+        model::policy::YieldTarget::Global => {
+            let displaced = m.yielded.borrow_mut().replace(task);
+            debug_assert!(displaced.is_none(), "one yield per run");
+        }
         model::policy::YieldTarget::LocalTail => {
             p.local.push(task, false, &shared.global);
         }
