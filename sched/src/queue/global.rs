@@ -36,6 +36,7 @@ pub trait Refill<T> {
 }
 
 /// The MPMC global run queue.
+#[repr(align(128))]
 pub struct Global<T> {
     queue: Mutex<VecDeque<T>>,
     /// Mirror of `queue.len()`, written under the lock.

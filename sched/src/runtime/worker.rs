@@ -443,15 +443,20 @@ fn after_switch(m: &MCtx, task: Task) {
 }
 
 /// Queues a yielding goroutine where the policy sends it. For the global
-/// queue it is held by the M until `find_runnable` (one lock for the push
-/// and the next pop; the queue sees it before anything else runs here).
+/// queue, when this P has nothing queued, it is held by the M until
+/// `find_runnable` (one lock for the push and the next pop; the queue sees
+/// it before anything else runs here).
 fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
     let shared = &m.shared;
     match shared.policy.yield_to() {
-        model::policy::YieldTarget::Global => {
+        // Held only when this P's own queue is empty, so that the next
+        // look is at the global queue (with work queued here, the push now
+        // costs the same lock and holding would only delay it).
+        model::policy::YieldTarget::Global if p.local.is_empty() => {
             let displaced = m.yielded.borrow_mut().replace(task);
             debug_assert!(displaced.is_none(), "one yield per run");
         }
+        model::policy::YieldTarget::Global => shared.global.push(task),
         model::policy::YieldTarget::LocalTail => {
             p.local.push(task, false, &shared.global);
         }
