@@ -63,7 +63,10 @@ impl P {
     }
 }
 
-/// The public half of a P.
+/// The public half of a P. On its own cache lines: the owner writes
+/// `tick`, `running_g` and its counters on every run, and another P's
+/// owner must not pay for that (nor thieves reading a neighbour).
+#[repr(align(128))]
 pub(crate) struct PShared {
     pub(crate) stealer: QueueStealer<Task>,
     /// Sysmon asks the running goroutine to yield (a hint: Relaxed both ways).
@@ -113,7 +116,8 @@ pub(crate) struct Shared {
     pub(crate) global: Global<Task>,
     pub(crate) idle: Mutex<Idle>,
     /// Idle-P and spinning-M counts: the no-lost-wake-up protocol (idle.rs).
-    pub(crate) counts: super::idle::Idle,
+    /// Read by every `wakep`, written by spinning Ms: on its own lines.
+    pub(crate) counts: Padded<super::idle::Idle>,
     /// OS threads started as Ms, live or exited (bounded by `max_threads`).
     pub(crate) nthreads: AtomicUsize,
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
@@ -192,7 +196,7 @@ impl Shared {
                 ps: owners,
                 ms: Vec::new(),
             }),
-            counts: super::idle::Idle::new(npidle),
+            counts: Padded(super::idle::Idle::new(npidle)),
             nthreads: AtomicUsize::new(0),
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -321,15 +325,17 @@ impl Shared {
 /// goroutines still in a batch are skipped by [`Registry::all`].
 #[derive(Default)]
 pub(crate) struct Registry {
+    /// One shard per cache-line pair.
     shards: [Padded<Mutex<Slab>>; SHARDS],
 }
 
 const SHARDS: usize = 16;
 
-/// One shard per cache-line pair (no false sharing between shards).
+/// A value on its own cache-line pair (no false sharing: x86 prefetches
+/// lines in pairs).
 #[derive(Default)]
 #[repr(align(128))]
-struct Padded<T>(T);
+pub(crate) struct Padded<T>(T);
 
 impl<T> std::ops::Deref for Padded<T> {
     type Target = T;
