@@ -21,18 +21,23 @@ use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-/// A value that can travel through the queues as one pointer.
+/// A value that converts losslessly to and from one non-null pointer.
 ///
 /// # Safety
 ///
 /// `into_raw` hands over ownership: `from_raw(into_raw(x))` must give back a
 /// value equal to `x`, and a pointer returned by `into_raw` is passed to
 /// `from_raw` at most once. The queues never dereference the pointer.
-pub unsafe trait Item: Send + Sized {
+///
+/// No `Send` bound: a one-item [`Slot`](super::slot::Slot) takes its auto
+/// traits from `T` (a `Mutex` of a `!Send` value is fine on one thread);
+/// the run queues, which move items between threads by construction,
+/// require [`Item`] = `Raw + Send`.
+pub unsafe trait Raw: Sized {
     /// Gives up ownership of `self` as a non-null pointer.
     fn into_raw(self) -> NonNull<()>;
 
-    /// Takes back ownership of a value given up by [`Item::into_raw`].
+    /// Takes back ownership of a value given up by [`Raw::into_raw`].
     ///
     /// # Safety
     ///
@@ -40,9 +45,15 @@ pub unsafe trait Item: Send + Sized {
     unsafe fn from_raw(raw: NonNull<()>) -> Self;
 }
 
+/// A value that can travel through the run queues, between threads, as
+/// one pointer.
+pub trait Item: Raw + Send {}
+
+impl<T: Raw + Send> Item for T {}
+
 // SAFETY: `Box::into_raw` is never null and `Box::from_raw` of it restores the
 // same box; the queues call `from_raw` once per `into_raw`.
-unsafe impl<U: Send> Item for Box<U> {
+unsafe impl<U> Raw for Box<U> {
     fn into_raw(self) -> NonNull<()> {
         NonNull::from(Box::leak(self)).cast()
     }
@@ -55,8 +66,9 @@ unsafe impl<U: Send> Item for Box<U> {
 }
 
 // SAFETY: `Arc::into_raw` is never null and keeps the strong count that
-// `Arc::from_raw` takes back; `U: Sync` because clones may live on other Ms.
-unsafe impl<U: Send + Sync> Item for Arc<U> {
+// `Arc::from_raw` takes back. (`Arc<U>` is `Send`, hence an `Item`, when
+// `U: Send + Sync`: clones may live on other Ms.)
+unsafe impl<U> Raw for Arc<U> {
     fn into_raw(self) -> NonNull<()> {
         let raw = Arc::into_raw(self).cast_mut();
         // SAFETY: `Arc::into_raw` returns a pointer to the live allocation.
@@ -73,7 +85,7 @@ unsafe impl<U: Send + Sync> Item for Arc<U> {
 // SAFETY: a token is its own value: the integer is stored in the pointer's
 // address bits and never dereferenced, and it is `Copy`, so taking it back
 // more than once is harmless.
-unsafe impl Item for NonZeroUsize {
+unsafe impl Raw for NonZeroUsize {
     fn into_raw(self) -> NonNull<()> {
         let addr = self.get() as *mut ();
         // SAFETY: the address is `self`, which is not zero.
@@ -95,12 +107,12 @@ mod tests {
     fn round_trips_keep_the_value() {
         let b = Box::new(41_u64);
         // SAFETY: taken back once, right after giving it up.
-        let back = unsafe { <Box<u64> as Item>::from_raw(Item::into_raw(b)) };
+        let back = unsafe { <Box<u64> as Raw>::from_raw(Raw::into_raw(b)) };
         assert_eq!(*back, 41);
         let a = Arc::new(7_u8);
         let again = a.clone();
         // SAFETY: as above.
-        let back = unsafe { <Arc<u8> as Item>::from_raw(Item::into_raw(again)) };
+        let back = unsafe { <Arc<u8> as Raw>::from_raw(Raw::into_raw(again)) };
         assert!(Arc::ptr_eq(&a, &back));
         assert_eq!(Arc::strong_count(&a), 2);
         let tok = NonZeroUsize::new(usize::MAX).unwrap();

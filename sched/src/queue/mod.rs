@@ -63,7 +63,7 @@ mod value_slot;
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
-pub use item::Item;
+pub use item::{Item, Raw};
 pub use local::{LocalQueue, QueueStealer};
 pub use outcome::{Source, Steal};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};

@@ -16,24 +16,24 @@
 //! empty at some point of its modification order, which a caller racing
 //! with a `put` cannot tell from the `take` having run first.
 
-use super::item::Item;
+use super::item::Raw;
 use super::sync::{AtomicPtr, Ordering};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
 /// A one-item mailbox (module docs).
-pub(crate) struct Slot<T: Item> {
+pub(crate) struct Slot<T: Raw> {
     item: AtomicPtr<()>,
     /// Owns a `T`, and has a `Mutex<T>`'s auto traits: `Send` and `Sync`
     /// when `T: Send`, which every `Item` is. Derived rather than declared
-    /// with `unsafe impl`s: a declared impl bounded on `T: Item` makes the
+    /// with `unsafe impl`s: a declared impl bounded on `T: Raw` makes the
     /// compiler prove `T: Send` inductively, and for a goroutine's task
     /// that proof runs in a cycle (the task holds the descriptor that holds
     /// this slot); the derived auto-trait check accepts the cycle.
     _owns: PhantomData<std::sync::Mutex<T>>,
 }
 
-impl<T: Item> Slot<T> {
+impl<T: Raw> Slot<T> {
     /// An empty slot.
     pub(crate) fn new() -> Self {
         Slot {
@@ -68,13 +68,46 @@ impl<T: Item> Slot<T> {
     }
 }
 
-impl<T: Item> Default for Slot<T> {
+impl<T: Raw> Slot<T> {
+    /// [`take`](Slot::take) without the empty check: always one swap, so
+    /// it reads the slot's latest value and is ordered with every other
+    /// swap on it (a mutex's registration relies on this:
+    /// `sync/lock_core.rs`). AcqRel: the Acquire pairs with the `put` that
+    /// stored the item; the Release orders the caller's earlier writes
+    /// before any later `put`, which reads this swap's null.
+    pub(crate) fn take_now(&self) -> Option<T> {
+        let old = self.item.swap(ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: as in `put`: the swap removed `old` atomically.
+        NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) })
+    }
+
+    /// Whether an item is in the slot (a hint: Relaxed).
+    pub(crate) fn looks_full(&self) -> bool {
+        !self.item.load(Ordering::Relaxed).is_null()
+    }
+}
+
+impl<U> Slot<Box<U>> {
+    /// The boxed value in the slot, borrowed in place: `&mut self` rules
+    /// out every other access.
+    pub(crate) fn get_mut(&mut self) -> Option<&mut U> {
+        // Relaxed: `&mut self` is exclusive, so no other thread writes.
+        let raw = NonNull::new(self.item.load(Ordering::Relaxed))?;
+        // SAFETY: a non-null pointer in the slot came from `into_raw` of a
+        // `Box<U>` (`item.rs`), so it points to a live, owned `U`; the
+        // slot keeps ownership, and the borrow is tied to `&mut self`, so
+        // nothing can take or drop the box while it lives.
+        Some(unsafe { &mut *raw.cast::<U>().as_ptr() })
+    }
+}
+
+impl<T: Raw> Default for Slot<T> {
     fn default() -> Self {
         Slot::new()
     }
 }
 
-impl<T: Item> std::fmt::Debug for Slot<T> {
+impl<T: Raw> std::fmt::Debug for Slot<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Relaxed: a hint for the reader of the debug output.
         let full = !self.item.load(Ordering::Relaxed).is_null();
@@ -82,7 +115,7 @@ impl<T: Item> std::fmt::Debug for Slot<T> {
     }
 }
 
-impl<T: Item> Drop for Slot<T> {
+impl<T: Raw> Drop for Slot<T> {
     fn drop(&mut self) {
         // An item still inside goes with the slot.
         drop(self.take());

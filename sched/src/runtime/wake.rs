@@ -45,7 +45,7 @@
 //! `wake_loom.rs` checks this file under loom.
 
 use super::wake_sync::{AtomicU8, Ordering::*, Slot};
-use crate::queue::Item;
+use crate::queue::Raw;
 
 /// Runnable or running.
 pub(crate) const ACTIVE: u8 = 0;
@@ -60,7 +60,7 @@ pub(crate) const DONE: u8 = 4;
 
 /// One goroutine's wake state and parked-task slot (module docs).
 #[derive(Debug)]
-pub(crate) struct Wake<T: Item> {
+pub(crate) struct Wake<T: Raw> {
     state: AtomicU8,
     /// The parked task: written by the M in `finish_park`, emptied by the
     /// unparker that wins `PARKED → ACTIVE` (or by the M itself when an
@@ -68,7 +68,7 @@ pub(crate) struct Wake<T: Item> {
     parked: Slot<T>,
 }
 
-impl<T: Item> Wake<T> {
+impl<T: Raw> Wake<T> {
     /// A runnable goroutine's state.
     pub(crate) fn new() -> Self {
         Wake {

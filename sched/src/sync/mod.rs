@@ -12,6 +12,17 @@
 
 pub mod atomic;
 mod cond;
+mod lock_core;
+/// `lock_core.rs` again, on loom, with its loom suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod lock_core_loom;
+/// The primitives `lock_core.rs` is written against (`lock_core_loom.rs`
+/// has loom's).
+mod lock_sync {
+    pub(crate) use crate::queue::Slot;
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+}
 mod mutex;
 mod object;
 mod once;
