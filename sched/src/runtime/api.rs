@@ -58,7 +58,7 @@ where
     let cached = current_m().and_then(|m| {
         m.with_p(|p| {
             let id = p.next_gid(&shared.next_gid);
-            (id, p.stacks.get(), p.free_tasks.pop())
+            (id, p.stacks.get(), p.spare_task(&shared.free_tasks))
         })
     });
     let (id, stack, spare) = cached.unwrap_or_else(|| {

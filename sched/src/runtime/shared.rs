@@ -13,7 +13,7 @@ use crate::queue::{Global, LocalQueue, QueueStealer};
 use model::{PId, Rng, SchedPolicy};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -38,7 +38,11 @@ pub(crate) struct P {
     pub(crate) gids: std::ops::Range<u64>,
     /// Boxes of goroutines that ended here, reused by the next spawns
     /// (Go's per-P `gFree` list keeps whole `g`s the same way): a spawn
-    /// that finds one skips a malloc, an exit a free. At most [`FREE_TASKS`].
+    /// that finds one skips a malloc, an exit a free. At most
+    /// [`FREE_TASKS`]; batches of [`FREE_BATCH`] go to and come from
+    /// [`Shared::free_tasks`], so a P that only spawns reuses the boxes of
+    /// a P that only runs what it stole (and no box is freed on another
+    /// thread than the one that allocated it: glibc's slow path).
     #[allow(clippy::vec_box)] // the boxes are the point: they are reused
     pub(crate) free_tasks: Vec<Task>,
 }
@@ -49,7 +53,51 @@ pub(crate) const GID_BATCH: u64 = 16;
 /// Task boxes a P keeps for reuse (Go keeps up to 64 free `g`s per P).
 pub(crate) const FREE_TASKS: usize = 64;
 
+/// Task boxes moved at a time between a P and the shared list (Go: 32).
+pub(crate) const FREE_BATCH: usize = 32;
+
+/// Task boxes the shared list keeps; beyond, boxes are freed.
+pub(crate) const FREE_TASKS_SHARED: usize = 4096;
+
+/// Emptied task boxes in transit between Ps (Go's `sched.gFree`), with a
+/// length hint so that a P finding it empty takes no lock.
+#[derive(Default)]
+pub(crate) struct FreeTasks {
+    #[allow(clippy::vec_box)] // reused boxes (see `P::free_tasks`)
+    list: Mutex<Vec<Task>>,
+    /// `list.len()`, written under the lock (Relaxed: a hint; the lock is
+    /// the truth).
+    len: AtomicUsize,
+}
+
 impl P {
+    /// A task box to reuse: this P's, or a batch from the shared list
+    /// (Go's `gfget`).
+    pub(crate) fn spare_task(&mut self, shared: &FreeTasks) -> Option<Task> {
+        // Relaxed: a hint (field docs).
+        if self.free_tasks.is_empty() && shared.len.load(Relaxed) > 0 {
+            let mut g = shared.list.lock().unwrap_or_else(PoisonError::into_inner);
+            let at = g.len().saturating_sub(FREE_BATCH);
+            self.free_tasks.extend(g.drain(at..));
+            shared.len.store(g.len(), Relaxed);
+        }
+        self.free_tasks.pop()
+    }
+
+    /// Keeps an emptied task box for reuse, moving a batch to the shared
+    /// list when this P has plenty (Go's `gfput`).
+    pub(crate) fn keep_task(&mut self, task: Task, shared: &FreeTasks) {
+        self.free_tasks.push(task);
+        if self.free_tasks.len() > FREE_TASKS {
+            let at = self.free_tasks.len() - FREE_BATCH;
+            let mut g = shared.list.lock().unwrap_or_else(PoisonError::into_inner);
+            let room = FREE_TASKS_SHARED.saturating_sub(g.len());
+            // Beyond the shared list's room the drain drops (frees) them.
+            g.extend(self.free_tasks.drain(at..).take(room));
+            shared.len.store(g.len(), Relaxed);
+        }
+    }
+
     /// The next goroutine id, from this P's reserved batch (refilled from
     /// `next` when used up).
     pub(crate) fn next_gid(&mut self, next: &AtomicU64) -> u64 {
@@ -125,6 +173,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     pub(crate) next_gid: AtomicU64,
     pub(crate) registry: Registry,
+    /// Emptied task boxes in transit between Ps (Go's `sched.gFree`).
+    pub(crate) free_tasks: FreeTasks,
     pub(crate) epoch: Instant,
     /// The sysmon thread, to wake it early for a new earliest timer.
     pub(crate) sysmon: Mutex<Option<Thread>>,
@@ -202,6 +252,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             next_gid: AtomicU64::new(1),
             registry: Registry::default(),
+            free_tasks: FreeTasks::default(),
             epoch: Instant::now(),
             sysmon: Mutex::new(None),
             sysmon_wake_at: AtomicU64::new(0),

@@ -347,9 +347,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             let stack = coro.into_stack();
             m.with_p(|p| {
                 p.stacks.put(stack);
-                if p.free_tasks.len() < super::shared::FREE_TASKS {
-                    p.free_tasks.push(task);
-                }
+                p.keep_task(task, &shared.free_tasks);
                 p.exited.push(g.reg);
                 if p.exited.len() >= super::shared::REG_BATCH {
                     shared.registry.remove_batch(&mut p.exited);
