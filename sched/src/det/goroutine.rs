@@ -7,7 +7,7 @@ use super::detect;
 use super::state::{Exec, GRec, GStatus};
 use crate::coro::Coro;
 use crate::engine::{self, Op};
-use crate::runtime::{JoinHandle, JoinInner};
+use crate::runtime::{JoinHandle, JoinInner, JoinRef};
 use crate::stack::{GoroutineLabel, StackCache, StackConfig, StackPool};
 use model::event::Access;
 use model::{GId, ObjId, OpKind};
@@ -62,10 +62,10 @@ where
         exec.visible(&Op::new(OpKind::Spawn, object, Access::Write, location));
     }
     JoinHandle {
-        inner,
+        inner: JoinRef::Alone(inner),
         id: g.map_or(u64::MAX, |g| u64::from(g.0)),
         location,
-        object: Some(object),
+        object,
     }
 }
 

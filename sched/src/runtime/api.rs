@@ -4,7 +4,7 @@
 
 use super::context::{current_m, Switch};
 use super::g::{GShared, Task};
-use super::join::{JoinHandle, JoinInner, Waiter};
+use super::join::{JoinHandle, JoinInner, JoinRef, Waiter};
 use super::shared::{Shared, P_RUNNING, P_SYSCALL};
 use super::stats::PCounters;
 use crate::coro::{self, Coro};
@@ -69,11 +69,12 @@ where
     let stack = stack.unwrap_or_else(|e| {
         panic!("sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}")
     });
-    let g = shared
-        .registry
-        .insert_with(id, |key| GShared::new(id, location, shared.clone(), key));
-    let inner = Arc::new(JoinInner::new());
-    let done = inner.clone();
+    // The descriptor and the join slot, one allocation (`GNode`).
+    let node = shared.registry.insert_with(id, |key| super::g::GNode {
+        g: GShared::new(id, location, shared.clone(), key),
+        join: JoinInner::new(),
+    });
+    let done = node.clone();
     let body = move || {
         let r = catch_unwind(AssertUnwindSafe(f));
         // The goroutine ends on an M of its runtime (read here, not
@@ -92,7 +93,7 @@ where
                 g.set_exited();
             }
         }
-        done.complete(r);
+        done.join.complete(r);
     };
     super::trace::emit(shared, || model::Event::GCreated {
         g: super::worker::gid(id),
@@ -100,14 +101,15 @@ where
         location: model::Location::from_std(location),
     });
     let label = crate::stack::GoroutineLabel::new(id, location);
+    let g: super::g::GRef = node.clone();
     let task = super::g::GTask::boxed(g, Coro::with_label(stack, label, body), spare);
     (
         task,
         JoinHandle {
-            inner,
+            inner: JoinRef::Node(node),
             id,
             location,
-            object: None,
+            object: model::ObjId(0),
         },
     )
 }

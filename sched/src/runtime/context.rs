@@ -7,7 +7,7 @@
 //! The same rule binds users: a reference into a `thread_local!` must not be
 //! held across a blocking operation (see the crate docs).
 
-use super::g::GShared;
+use super::g::GRef;
 use super::shared::{Shared, P};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -31,7 +31,7 @@ pub(crate) enum Switch {
 pub(crate) struct MCtx {
     pub(crate) shared: Arc<Shared>,
     pub(crate) p: RefCell<Option<Box<P>>>,
-    pub(crate) current: RefCell<Option<Arc<GShared>>>,
+    pub(crate) current: RefCell<Option<GRef>>,
     pub(crate) switch: Cell<Switch>,
     /// This M's id (its thread's index).
     pub(crate) id: model::MId,
@@ -60,7 +60,7 @@ pub(crate) fn set_current_m(m: Option<Rc<MCtx>>) {
 
 impl MCtx {
     /// The running goroutine (only valid inside one).
-    pub(crate) fn current_g(&self) -> Option<Arc<GShared>> {
+    pub(crate) fn current_g(&self) -> Option<GRef> {
         self.current.borrow().clone()
     }
 

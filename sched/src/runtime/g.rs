@@ -37,6 +37,37 @@ pub(crate) struct GShared {
     pub(crate) locked_m: AtomicU32,
 }
 
+/// A goroutine's descriptor and its join slot, in one allocation: the
+/// slot (`JoinInner<T>`, where the result waits for the `JoinHandle`) used
+/// to be a second `Arc`, one more malloc and free per goroutine. The
+/// runtime holds it type-erased ([`GRef`]); the handle holds it typed.
+pub(crate) struct GNode<J: ?Sized> {
+    pub(crate) g: GShared,
+    pub(crate) join: J,
+}
+
+/// What the runtime needs of a join slot it cannot name: nothing but to
+/// keep it alive (and `Send + Sync`, to share the node across Ms).
+pub(crate) trait JoinSlot: Send + Sync {}
+
+impl<T: Send> JoinSlot for super::join::JoinInner<T> {}
+
+/// A goroutine's descriptor as the runtime holds it (`GNode`, erased).
+pub(crate) type GRef = Arc<GNode<dyn JoinSlot>>;
+
+impl<J: ?Sized> std::ops::Deref for GNode<J> {
+    type Target = GShared;
+    fn deref(&self) -> &GShared {
+        &self.g
+    }
+}
+
+impl<J: ?Sized> std::fmt::Debug for GNode<J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.g.fmt(f)
+    }
+}
+
 impl std::fmt::Debug for GShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "goroutine {} (spawned at {})", self.id, self.location)
@@ -51,14 +82,14 @@ pub(crate) struct GTask {
     /// The goroutine's descriptor. While the goroutine runs, its M holds it
     /// (moved into `MCtx::current`, not cloned: a reference-count RMW per
     /// switch showed up as the top cost of the schedule loop).
-    g: Option<Arc<GShared>>,
+    g: Option<GRef>,
     /// `None` only in an emptied box kept for reuse (`P::free_tasks`).
     coro: Option<Coro>,
 }
 
 impl GTask {
     /// A runnable goroutine, in a recycled box if `spare` has one.
-    pub(crate) fn boxed(g: Arc<GShared>, coro: Coro, spare: Option<Box<GTask>>) -> Box<GTask> {
+    pub(crate) fn boxed(g: GRef, coro: Coro, spare: Option<Box<GTask>>) -> Box<GTask> {
         let task = GTask {
             g: Some(g),
             coro: Some(coro),
@@ -81,25 +112,25 @@ impl GTask {
     }
 
     /// The descriptor (not while the goroutine is running).
-    pub(crate) fn g(&self) -> &Arc<GShared> {
+    pub(crate) fn g(&self) -> &GRef {
         self.g
             .as_ref()
             .expect("a running goroutine's descriptor is lent to its M")
     }
 
     /// Lends the descriptor to the M for the duration of a run.
-    pub(crate) fn lend_g(&mut self) -> Arc<GShared> {
+    pub(crate) fn lend_g(&mut self) -> GRef {
         self.g.take().expect("descriptor already lent")
     }
 
     /// Takes the descriptor back after the run.
-    pub(crate) fn return_g(&mut self, g: Arc<GShared>) {
+    pub(crate) fn return_g(&mut self, g: GRef) {
         self.g = Some(g);
     }
 
     /// Empties a finished task into its descriptor and coroutine, leaving
     /// the box to be reused ([`GTask::boxed`]).
-    pub(crate) fn take_parts(&mut self) -> (Arc<GShared>, Coro) {
+    pub(crate) fn take_parts(&mut self) -> (GRef, Coro) {
         (
             self.g.take().expect("descriptor returned"),
             self.coro.take().expect("a finished task has its coroutine"),

@@ -1,7 +1,7 @@
 //! `JoinHandle<T>`: a goroutine's return value or panic comes back through
 //! it (what Go lacks). Dropping the handle detaches the goroutine.
 
-use super::g::GShared;
+use super::g::{GNode, GRef};
 use std::panic::Location;
 use std::sync::{Arc, Mutex};
 use std::thread::Thread;
@@ -10,7 +10,7 @@ use std::thread::Thread;
 /// engine's side of `engine::Handle`).
 #[derive(Clone)]
 pub(crate) enum Waiter {
-    Goroutine(Arc<GShared>),
+    Goroutine(GRef),
     Thread(Thread),
 }
 
@@ -86,12 +86,31 @@ impl<T> JoinInner<T> {
 /// An owned permission to join a goroutine: `join()` returns its value, or
 /// the payload of its panic. Dropping it detaches the goroutine.
 pub struct JoinHandle<T> {
-    pub(crate) inner: Arc<JoinInner<T>>,
+    pub(crate) inner: JoinRef<T>,
     pub(crate) id: u64,
     pub(crate) location: &'static Location<'static>,
     /// The goroutine's join object in a deterministic run (its exit clock
-    /// is released there, the join acquires it); `None` in production.
-    pub(crate) object: Option<model::ObjId>,
+    /// is released there, the join acquires it); `ObjId(0)` (no object) in
+    /// production. Not an `Option`: that would take 16 bytes, not 8.
+    pub(crate) object: model::ObjId,
+}
+
+/// Where a handle finds its goroutine's join slot: inside the goroutine's
+/// descriptor (production: one allocation for both), or alone (a
+/// deterministic run, whose goroutines have no runtime descriptor).
+pub(crate) enum JoinRef<T> {
+    Node(Arc<GNode<JoinInner<T>>>),
+    Alone(Arc<JoinInner<T>>),
+}
+
+impl<T> std::ops::Deref for JoinRef<T> {
+    type Target = JoinInner<T>;
+    fn deref(&self) -> &JoinInner<T> {
+        match self {
+            JoinRef::Node(n) => &n.join,
+            JoinRef::Alone(j) => j,
+        }
+    }
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
@@ -127,14 +146,13 @@ impl<T> JoinHandle<T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         use crate::engine::{self, Op};
-        let object = self.object.unwrap_or(model::ObjId(0));
         let op = Op::new(
             model::OpKind::Join,
-            object,
+            self.object,
             model::event::Access::Read,
             Location::caller(),
         );
-        if self.object.is_some() {
+        if self.object != model::ObjId(0) {
             engine::visible(&op);
         }
         loop {

@@ -57,6 +57,6 @@ pub use builder::{
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
 pub use join::JoinHandle;
-pub(crate) use join::{JoinInner, Waiter};
+pub(crate) use join::{JoinInner, JoinRef, Waiter};
 pub use stats::{PStats, Stats};
 pub(crate) use timers::add_timer;

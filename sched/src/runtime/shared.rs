@@ -7,7 +7,7 @@
 //! `pidleput` here, and `find_runnable` / `stop_p` in `worker.rs`, are its
 //! callers.
 
-use super::g::{GShared, Task};
+use super::g::{GNode, GRef, JoinSlot, Task};
 use super::stats::PCounters;
 use crate::queue::{Global, LocalQueue, QueueStealer};
 use model::{PId, Rng, SchedPolicy};
@@ -400,7 +400,7 @@ pub(crate) const REG_BATCH: usize = 64;
 
 #[derive(Default)]
 struct Slab {
-    slots: Vec<Option<Arc<GShared>>>,
+    slots: Vec<Option<GRef>>,
     /// Indices of the empty slots.
     free: Vec<u32>,
 }
@@ -413,12 +413,13 @@ pub(crate) struct RegKey {
 }
 
 impl Registry {
-    /// Registers the goroutine `make(key)` builds (goroutine `id`).
-    pub(crate) fn insert_with(
+    /// Registers the goroutine `make(key)` builds (goroutine `id`) and
+    /// returns it typed (its join slot is the handle's).
+    pub(crate) fn insert_with<J: JoinSlot + 'static>(
         &self,
         id: u64,
-        make: impl FnOnce(RegKey) -> GShared,
-    ) -> Arc<GShared> {
+        make: impl FnOnce(RegKey) -> GNode<J>,
+    ) -> Arc<GNode<J>> {
         let shard = (id % SHARDS as u64) as usize;
         let mut s = lock(&self.shards[shard]);
         let slot = match s.free.pop() {
@@ -433,7 +434,8 @@ impl Registry {
             shard: shard as u8,
             slot,
         }));
-        s.slots[slot as usize] = Some(g.clone());
+        let erased: GRef = g.clone();
+        s.slots[slot as usize] = Some(erased);
         g
     }
 
@@ -460,13 +462,13 @@ impl Registry {
     }
 
     /// Goroutine `id`, if it is alive (a scan of its shard: for reports).
-    pub(crate) fn get(&self, id: u64) -> Option<Arc<GShared>> {
+    pub(crate) fn get(&self, id: u64) -> Option<GRef> {
         let s = lock(&self.shards[(id % SHARDS as u64) as usize]);
         s.slots.iter().flatten().find(|g| g.id == id).cloned()
     }
 
     /// Every live goroutine, by id.
-    pub(crate) fn all(&self) -> Vec<Arc<GShared>> {
+    pub(crate) fn all(&self) -> Vec<GRef> {
         let mut v: Vec<_> = self
             .shards
             .iter()
