@@ -5,10 +5,13 @@
 //! Blocking parks the goroutine, never its OS thread (outside a runtime,
 //! the thread). Every operation is a visible op of the engine. Each
 //! primitive keeps its bookkeeping under a short internal OS lock that is
-//! never held across a park or a scheduling point.
+//! never held across a park or a scheduling point; `Mutex` takes it only
+//! when contended (its uncontended path is one swap each way:
+//! `lock_core.rs`).
 //!
-//! Files: one per primitive, plus `waiter` (a parked goroutine) and
-//! `object` (lazily assigned object ids).
+//! Files: one per primitive, plus `lock_core` (the mutex's lock-free fast
+//! path, loom-checked in `lock_core_loom`), `waiter` (a parked goroutine)
+//! and `object` (lazily assigned object ids).
 
 pub mod atomic;
 mod cond;
