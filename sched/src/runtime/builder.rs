@@ -236,6 +236,7 @@ impl Runtime {
             .name("sched-sysmon".into())
             .spawn(move || super::sysmon::sysmon(sm))
             .expect("sched: could not start sysmon");
+        shared.prestart_ms();
         let (task, handle) = make_task(shared, f, Location::caller());
         let main_id = handle.id;
         shared.global.push(task);

@@ -47,6 +47,9 @@ pub(crate) struct P {
     pub(crate) free_tasks: Vec<Task>,
 }
 
+/// How long `Shared::prestart_ms` waits for the Ms it started to park.
+pub(crate) const PRESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Goroutine ids a P reserves at a time (Go's `_GoidCacheBatch`).
 pub(crate) const GID_BATCH: u64 = 16;
 
@@ -354,6 +357,12 @@ impl Shared {
             self.pidleput(&mut self.lock_idle(), p);
             return;
         }
+        self.spawn_m(n, Some(p), spinning);
+    }
+
+    /// Starts M number `n` (counted in `nthreads` by the caller) on its own
+    /// thread, with `p` or, without one, straight onto the idle M list.
+    fn spawn_m(&self, n: usize, p: Option<Box<P>>, spinning: bool) {
         let shared = self
             .me
             .upgrade()
@@ -363,6 +372,27 @@ impl Shared {
             .spawn(move || super::worker::m_main(shared, model::MId::from(n), p, spinning))
             .expect("sched: could not start an M thread");
         lock(&self.threads).push(handle);
+    }
+
+    /// Starts one idle M per P (at most `max_threads`) and waits, up to
+    /// [`PRESTART_WAIT`], until they are parked on the idle M list. Creating
+    /// a thread took 1 to 3 ms on the 2-core development VM (the new
+    /// thread's vCPU must be woken too): a P woken for the first time then
+    /// sat idle that long, which made a 3 ms `fib(30)` at 2 Ps run serially
+    /// in about half the runs. tokio starts its workers when the runtime is
+    /// built for the same reason; Go has spare Ms from its own start-up.
+    /// Later Ms (for blocking calls, locked goroutines) start on demand.
+    pub(crate) fn prestart_ms(&self) {
+        let want = self.config.procs.min(self.config.max_threads);
+        for _ in 0..want {
+            // Relaxed: as in `startm`.
+            let n = self.nthreads.fetch_add(1, Relaxed);
+            self.spawn_m(n, None, false);
+        }
+        let deadline = Instant::now() + PRESTART_WAIT;
+        while self.lock_idle().ms.len() < want && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
     }
 }
 

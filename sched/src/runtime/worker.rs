@@ -33,11 +33,11 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 
-pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Box<P>, spinning: bool) {
+pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: bool) {
     crate::stack::init_thread();
     let m = Rc::new(MCtx {
         shared: shared.clone(),
-        p: RefCell::new(Some(p)),
+        p: RefCell::new(p),
         current: RefCell::new(None),
         switch: Cell::new(Switch::Yield),
         id,
@@ -326,6 +326,15 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         source,
     });
     let mut task = task;
+    if std::env::var_os("DBG_M").is_some() {
+        eprintln!(
+            "{:?} p{} runs g{} src {:?}",
+            shared.epoch.elapsed(),
+            pid.0,
+            task.g().id,
+            source
+        );
+    }
     let g = task.lend_g();
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
