@@ -326,15 +326,6 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         source,
     });
     let mut task = task;
-    if std::env::var_os("DBG_M").is_some() {
-        eprintln!(
-            "{:?} p{} runs g{} src {:?}",
-            shared.epoch.elapsed(),
-            pid.0,
-            task.g().id,
-            source
-        );
-    }
     let g = task.lend_g();
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
