@@ -340,7 +340,7 @@ fn thief_of_a_thief_sees_the_gs_contents() {
 /// `Slot`: two putters and a taker race; every item comes out exactly once
 /// (taken, displaced by a later `put`, or left for the final `take`), and
 /// its contents are visible to whoever gets it. Weakening `put`'s swap to
-/// Relaxed or `take`'s to Relaxed makes loom report a causality violation.
+/// Relaxed or `take_now`'s to Relaxed makes loom report a causality violation.
 #[test]
 fn slot_puts_and_takes_hand_over_each_item_once() {
     explore(|| {

@@ -9,10 +9,10 @@
 //! write, by anyone, is an atomic exchange, so an item is taken out at most
 //! once whatever the callers race.
 //!
-//! Orderings: `put` is a Release swap (publishes the item's contents), and
-//! its Acquire half reads a displaced item; `take` is an Acquire swap that
-//! pairs with the `put` that stored what it takes. The empty check before
-//! `take`'s swap is a Relaxed load: reading null only means the slot was
+//! Orderings: `put` is an AcqRel swap (its Release publishes the item's
+//! contents, its Acquire reads a displaced item); `take_now` is an AcqRel
+//! swap whose Acquire pairs with the `put` that stored what it takes. The
+//! empty check of `take` before that swap is a Relaxed load: reading null only means the slot was
 //! empty at some point of its modification order, which a caller racing
 //! with a `put` cannot tell from the `take` having run first.
 
@@ -25,11 +25,11 @@ use std::ptr::{self, NonNull};
 pub(crate) struct Slot<T: Raw> {
     item: AtomicPtr<()>,
     /// Owns a `T`, and has a `Mutex<T>`'s auto traits: `Send` and `Sync`
-    /// when `T: Send`, which every `Item` is. Derived rather than declared
-    /// with `unsafe impl`s: a declared impl bounded on `T: Raw` makes the
-    /// compiler prove `T: Send` inductively, and for a goroutine's task
-    /// that proof runs in a cycle (the task holds the descriptor that holds
-    /// this slot); the derived auto-trait check accepts the cycle.
+    /// when `T: Send`. Derived rather than declared with `unsafe impl`s: a
+    /// declared impl bounded on `T: Send` makes the compiler prove it
+    /// inductively, and for a goroutine's task that proof runs in a cycle
+    /// (the task holds the descriptor that holds this slot); the derived
+    /// auto-trait check accepts the cycle.
     _owns: PhantomData<std::sync::Mutex<T>>,
 }
 
@@ -54,21 +54,15 @@ impl<T: Raw> Slot<T> {
         NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) })
     }
 
-    /// Empties the slot; returns its item, if any.
+    /// Empties the slot; returns its item, if any. An empty slot costs no
+    /// locked swap (module docs); a full one is emptied by `take_now`.
     pub(crate) fn take(&self) -> Option<T> {
-        // Relaxed: an empty slot needs no locked swap (module docs); a
-        // non-null read is validated by the swap below.
-        if self.item.load(Ordering::Relaxed).is_null() {
+        if !self.looks_full() {
             return None;
         }
-        // Acquire: pairs with the Release `put` that stored the item.
-        let old = self.item.swap(ptr::null_mut(), Ordering::Acquire);
-        // SAFETY: as in `put`: the swap removed `old` atomically.
-        NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) })
+        self.take_now()
     }
-}
 
-impl<T: Raw> Slot<T> {
     /// [`take`](Slot::take) without the empty check: always one swap, so
     /// it reads the slot's latest value and is ordered with every other
     /// swap on it (a mutex's registration relies on this:

@@ -131,7 +131,7 @@ impl<T> Mutex<T> {
             Some(v) => v,
             None => self.acquire(&op),
         };
-        self.guard(Some(value))
+        self.guard(value)
     }
 
     /// Locks only if the lock is free now (and not reserved for a starving
@@ -140,7 +140,7 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         engine::visible(&self.op(OpKind::Lock, Location::caller()));
         let value = self.core.try_take()?;
-        Some(self.guard(Some(value)))
+        Some(self.guard(value))
     }
 
     /// Go's `lockSlow`: spin, register, park; until acquired or handed.
@@ -173,7 +173,7 @@ impl<T> Mutex<T> {
                 }
                 continue;
             }
-            let q = self.queue();
+            let mut q = self.queue();
             if std::mem::take(&mut awoke) {
                 self.core.set_woken(false);
             }
@@ -187,7 +187,6 @@ impl<T> Mutex<T> {
                 self.core.set_starving(true);
             }
             let w = Waiter::new(start);
-            let mut q = q;
             match first {
                 true => q.waiters.push_back(w.clone()),
                 false => q.waiters.push_front(w.clone()), // woken and lost: LIFO
@@ -254,12 +253,11 @@ impl<T> Mutex<T> {
         }
     }
 
-    fn guard(&self, value: Option<Box<T>>) -> MutexGuard<'_, T> {
-        assert!(
-            value.is_some(),
-            "sched: Mutex value lost (a guard was leaked)"
-        );
-        MutexGuard { mutex: self, value }
+    fn guard(&self, value: Box<T>) -> MutexGuard<'_, T> {
+        MutexGuard {
+            mutex: self,
+            value: Some(value),
+        }
     }
 
     /// How many times the lock was handed directly to a starving waiter.
