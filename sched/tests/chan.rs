@@ -177,6 +177,34 @@ fn dropping_every_receiver_gives_a_blocked_sender_its_value() {
     });
 }
 
+/// A blocked send or receive queues a reference to a waiter on its own
+/// stack. When the runtime ends under a goroutine still blocked, its stack
+/// is unwound: the entry must leave the queue with it, so the channel
+/// (which outlives the runtime here) never reaches the dead frame.
+#[test]
+fn goroutines_blocked_when_their_runtime_ends_leave_no_waiter_behind() {
+    let (tx, rx) = chan::<u32>(0);
+    let (vtx, vrx) = chan::<String>(0);
+    // Handles kept outside, so neither channel closes when the
+    // goroutines' handles go.
+    let (rx_outside, vtx_outside) = (rx.clone(), vtx.clone());
+    let runtime = rt(1);
+    runtime.block_on(move || {
+        go(move || rx.recv());
+        go(move || vtx.send("left behind".to_string()));
+        // One P: both run and block while main sleeps.
+        sched::time::sleep(ms(20));
+    });
+    drop(runtime);
+    assert_eq!(
+        tx.try_send(1),
+        Err(TrySendError::Full(1)),
+        "no receiver waits"
+    );
+    assert_eq!(vrx.try_recv(), Err(TryRecvError::Empty), "no sender waits");
+    drop((rx_outside, vtx_outside));
+}
+
 #[test]
 fn a_full_buffer_takes_the_blocked_senders_value_in_order() {
     rt(1).block_on(|| {

@@ -25,15 +25,16 @@
 //! senders get their value back, blocked receivers see the close).
 
 use super::claim::{Claim, Pair};
-use super::waiter::Waiter;
+use super::waiter::{Entry, Waiter};
 use crate::engine::{self, Op, TimerKey};
+use crate::queue::Pinned;
 use crate::time::Instant;
 use model::ObjId;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-type Queue<T> = VecDeque<Arc<Waiter<T>>>;
+type Queue<T> = VecDeque<Entry<T>>;
 
 /// The caller of a channel step: `None` for a goroutine that is not
 /// registered anywhere; `Some((claim, arm))` for a `select!` registering.
@@ -84,7 +85,7 @@ pub(crate) enum RecvStep<T> {
 
 /// A partner found in a wait queue.
 enum Partner<T> {
-    Found(Arc<Waiter<T>>),
+    Found(Entry<T>),
     None,
     SelfTaken,
 }
@@ -197,12 +198,12 @@ impl<T> Chan<T> {
     }
 
     /// Queues a blocked sender (its value in the waiter's slot).
-    pub(crate) fn push_sender(st: &mut State<T>, w: Arc<Waiter<T>>) {
+    pub(crate) fn push_sender(st: &mut State<T>, w: Entry<T>) {
         st.sendq.push_back(w);
     }
 
     /// Queues a blocked receiver.
-    pub(crate) fn push_receiver(st: &mut State<T>, w: Arc<Waiter<T>>) {
+    pub(crate) fn push_receiver(st: &mut State<T>, w: Entry<T>) {
         st.recvq.push_back(w);
     }
 
@@ -318,13 +319,21 @@ impl<T> Chan<T> {
             SendStep::Blocked(v) => v,
             SendStep::Lost(_) => unreachable!("an unregistered send cannot be claimed"),
         };
-        if deadline.is_some_and(|d| engine::until(d).is_zero()) {
+        let Some(deadline) = deadline else {
+            let w = std::pin::pin!(Pinned::new(Waiter::alone(Some(v))));
+            Self::push_sender(&mut st, Entry::Lent(w.as_ref().lend()));
+            drop(st);
+            self.wait_lent(&w, op);
+            // Still here: the channel closed (a sent value was taken).
+            return w.take().map_or(Ok(()), |v| Err((v, true)));
+        };
+        if engine::until(deadline).is_zero() {
             return Err((v, false));
         }
-        let (w, timer) = blocked_waiter(Some(v), deadline);
-        Self::push_sender(&mut st, w.clone());
+        let (w, timer) = timed_waiter(Some(v), deadline);
+        Self::push_sender(&mut st, Entry::Shared(w.clone()));
         drop(st);
-        let timed_out = self.wait(&w, timer, op);
+        let timed_out = self.wait_timed(timer, op);
         match w.take() {
             None => Ok(()),
             Some(v) => Err((v, !timed_out)),
@@ -341,23 +350,59 @@ impl<T> Chan<T> {
             RecvStep::Blocked => {}
             RecvStep::Lost => unreachable!("an unregistered receive cannot be claimed"),
         }
-        if deadline.is_some_and(|d| engine::until(d).is_zero()) {
+        let Some(deadline) = deadline else {
+            let w = std::pin::pin!(Pinned::new(Waiter::alone(None)));
+            Self::push_receiver(&mut st, Entry::Lent(w.as_ref().lend()));
+            drop(st);
+            self.wait_lent(&w, op);
+            return w.take().ok_or(true);
+        };
+        if engine::until(deadline).is_zero() {
             return Err(false);
         }
-        let (w, timer) = blocked_waiter(None, deadline);
-        Self::push_receiver(&mut st, w.clone());
+        let (w, timer) = timed_waiter(None, deadline);
+        Self::push_receiver(&mut st, Entry::Shared(w.clone()));
         drop(st);
-        let timed_out = self.wait(&w, timer, op);
+        let timed_out = self.wait_timed(timer, op);
         w.take().ok_or(!timed_out)
     }
 
-    /// Parks until `w`'s operation completes; true if its timer won
-    /// (`timer`: the shared claim of a timed operation, and its deadline).
-    fn wait(&self, w: &Waiter<T>, timer: Option<Timer>, op: &Op) -> bool {
-        let Some((claim, deadline)) = timer else {
-            w.claim.wait(op);
-            return false;
-        };
+    /// Parks until the operation of `w`, queued here by reference, is
+    /// complete. If the wait is cut short (the goroutine's stack is unwound
+    /// while parked: a runtime or a deterministic run ending under it), the
+    /// entry is taken out of the queue first, so the frame can go.
+    fn wait_lent(&self, w: &Pinned<Waiter<T>>, op: &Op) {
+        struct Dequeue<'a, T> {
+            chan: &'a Chan<T>,
+            w: &'a Pinned<Waiter<T>>,
+        }
+        impl<T> Drop for Dequeue<'_, T> {
+            fn drop(&mut self) {
+                if self.w.claim.is_done() || !self.w.is_lent() {
+                    return;
+                }
+                // Outside the lock: a dropped waiter's value may use the channel.
+                let entries: Vec<Entry<T>> = {
+                    let mut guard = self.chan.lock();
+                    let st = &mut *guard;
+                    let mut out = Vec::new();
+                    for q in [&mut st.sendq, &mut st.recvq] {
+                        while let Some(i) = q.iter().position(|e| lends(e, self.w)) {
+                            out.extend(q.remove(i));
+                        }
+                    }
+                    out
+                };
+                drop(entries);
+            }
+        }
+        let _dequeue = Dequeue { chan: self, w };
+        w.claim.wait(op);
+    }
+
+    /// Parks until the timed operation completes or its timer claims it;
+    /// true if the timer won.
+    fn wait_timed(&self, (claim, deadline): Timer, op: &Op) -> bool {
         let key = timeout_at(&claim, deadline);
         claim.wait(op);
         key.stop();
@@ -369,21 +414,17 @@ impl<T> Chan<T> {
     }
 }
 
+/// Whether queue entry `e` is the reference lent by `w`.
+fn lends<T>(e: &Entry<T>, w: &Pinned<Waiter<T>>) -> bool {
+    matches!(e, Entry::Lent(r) if r.refers_to(w))
+}
+
 /// A timed operation's shared claim and its deadline.
 type Timer = (Arc<Claim>, Instant);
 
-/// The waiter of a plain blocked operation: it owns its claim, unless a
-/// timer must be able to claim it too (then the claim is shared, and
-/// returned with the deadline).
-fn blocked_waiter<T>(
-    value: Option<T>,
-    deadline: Option<Instant>,
-) -> (Arc<Waiter<T>>, Option<Timer>) {
-    match deadline {
-        None => (Waiter::alone(value), None),
-        Some(d) => {
-            let claim = Arc::new(Claim::single());
-            (Waiter::new(claim.clone(), 0, value), Some((claim, d)))
-        }
-    }
+/// The waiter of a timed blocked operation: its claim is shared with the
+/// timer that may claim it (returned with the deadline).
+fn timed_waiter<T>(value: Option<T>, deadline: Instant) -> (Arc<Waiter<T>>, Timer) {
+    let claim = Arc::new(Claim::single());
+    (Waiter::new(claim.clone(), 0, value), (claim, deadline))
 }

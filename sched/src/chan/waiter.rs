@@ -4,13 +4,18 @@
 //! the direct hand-off of Go's `send`/`recv` on a waiting partner, so an
 //! unbuffered send completes exactly when a receiver holds the value.
 //!
+//! A plain blocked operation's waiter lives in its owner's stack frame and
+//! the queue holds a `queue::PinnedRef` to it ([`Entry::Lent`]); a
+//! `select!`'s or a timed operation's is shared (`Arc`), since its claim is
+//! shared with a timer.
+//!
 //! The slot is touched only by whoever won the [`Claim`] (and by the owner
 //! after [`Claim::wait`]), so it is never contended: a `queue::ValueSlot`
 //! (one locked CAS and a plain store per access, where a `Mutex` took two
 //! locked RMWs; the `unsafe` stays in `queue/`).
 
 use super::claim::Claim;
-use crate::queue::ValueSlot;
+use crate::queue::{PinnedRef, ValueSlot};
 use std::sync::Arc;
 
 /// A waiter's claim: its own (a plain send or receive without a timeout:
@@ -52,13 +57,14 @@ impl<T> Waiter<T> {
     }
 
     /// The waiter of a plain send (with `value`) or receive of the calling
-    /// goroutine, owning its claim.
-    pub(crate) fn alone(value: Option<T>) -> Arc<Self> {
-        Arc::new(Waiter {
+    /// goroutine, owning its claim; it lives in the caller's stack frame
+    /// (`queue::Pinned`) and is queued as an [`Entry::Lent`].
+    pub(crate) fn alone(value: Option<T>) -> Self {
+        Waiter {
             claim: ClaimRef::Own(Claim::single()),
             arm: 0,
             slot: ValueSlot::new(value),
-        })
+        }
     }
 
     /// Puts a value into a receiver's slot.
@@ -71,5 +77,25 @@ impl<T> Waiter<T> {
     /// Takes the value out of the slot (a sender's value, or a received one).
     pub(crate) fn take(&self) -> Option<T> {
         self.slot.take()
+    }
+}
+
+/// A waiter as a channel's queue holds it: shared with the other arms of a
+/// `select!` and with a timer, or lent from the stack frame of a plain
+/// blocked send or receive (no allocation, no reference count: the frame
+/// outlives the entry, `queue/pinned.rs`).
+#[derive(Debug)]
+pub(crate) enum Entry<T> {
+    Shared(Arc<Waiter<T>>),
+    Lent(PinnedRef<Waiter<T>>),
+}
+
+impl<T> std::ops::Deref for Entry<T> {
+    type Target = Waiter<T>;
+    fn deref(&self) -> &Waiter<T> {
+        match self {
+            Entry::Shared(w) => w,
+            Entry::Lent(w) => w,
+        }
     }
 }

@@ -13,6 +13,8 @@ mod sync;
 
 #[path = "global.rs"]
 pub(crate) mod global;
+#[path = "pinned.rs"]
+pub(crate) mod pinned;
 #[path = "ring.rs"]
 pub(crate) mod ring;
 #[path = "runnext.rs"]

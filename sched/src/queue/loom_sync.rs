@@ -6,11 +6,18 @@
 //! loom's (C11) memory model.
 
 pub(crate) use loom::cell::UnsafeCell;
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+};
 pub(crate) use loom::sync::{Arc, Mutex};
 
 /// `sync.rs`'s spin: under loom a yield, so the model runs the thread
 /// whose access is in progress instead of exploring an endless spin.
 pub(crate) fn spin_wait() {
+    loom::thread::yield_now();
+}
+
+/// `sync.rs`'s `yield_thread`: a loom yield.
+pub(crate) fn yield_thread() {
     loom::thread::yield_now();
 }

@@ -43,11 +43,13 @@
 //! | `thief_of_a_thief_sees_the_gs_contents` | 679 / 73 ms | 4 701 / 0.5 s |
 //! | `slot_puts_and_takes_hand_over_each_item_once` | 522 / 30 ms | 3 348 / 0.2 s |
 //! | `value_slot_put_and_take_hand_over_each_value_once` | 314 / 30 ms | 1 972 / 0.2 s |
+//! | `pinned_value_outlives_every_access_through_its_ref` | 93 / 10 ms | 228 / 10 ms |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
 
 use super::loom_build::global::Global;
+use super::loom_build::pinned::Pinned;
 use super::loom_build::ring::{self, Local};
 use super::loom_build::slot::Slot;
 use super::loom_build::value_slot::ValueSlot;
@@ -397,5 +399,49 @@ fn value_slot_put_and_take_hand_over_each_value_once() {
                 assert_eq!(seen, vec![2], "lost or duplicated");
             }
         }
+    });
+}
+
+/// The owner's frame of a `Pinned` value: its drop writes the loom cell
+/// that holders read, so loom reports a causality violation if an access
+/// through a `PinnedRef` is not ordered before the frame goes away.
+struct Frame(UnsafeCell<usize>);
+
+// SAFETY: the cell is accessed from several threads only to let loom check
+// that those accesses are ordered; an unordered pair fails the test.
+unsafe impl Sync for Frame {}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        // SAFETY: see `Sync` above (loom tracks this write).
+        self.0.with_mut(|v| unsafe { *v = 0 });
+    }
+}
+
+fn read(f: &Frame) -> usize {
+    // SAFETY: see `Sync` above (loom tracks this read).
+    f.0.with(|v| unsafe { *v })
+}
+
+/// A blocked operation's waiter on its owner's stack (`pinned.rs`): the
+/// owner lends it, a holder on another thread reads it and returns the
+/// reference, the owner lends it again (which waits for the first return),
+/// and dropping the owner waits for the last. Every read through a
+/// reference must happen before the frame's drop writes the cell.
+#[test]
+fn pinned_value_outlives_every_access_through_its_ref() {
+    explore(|| {
+        let owner = Box::pin(Pinned::new(Frame(UnsafeCell::new(7))));
+        let first = owner.as_ref().lend();
+        let holder = thread::spawn(move || {
+            let v = read(&first);
+            drop(first);
+            v
+        });
+        let second = owner.as_ref().lend();
+        let again = thread::spawn(move || read(&second));
+        drop(owner);
+        assert_eq!(holder.join().unwrap(), 7);
+        assert_eq!(again.join().unwrap(), 7);
     });
 }

@@ -15,6 +15,7 @@
 //! | `runnext.rs`  | the stealable `runnext` slot |
 //! | `slot.rs`     | `Slot`: a one-item mailbox (a parked goroutine's task) |
 //! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a blocked channel operation's value) |
+//! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer (a blocked channel operation's waiter) |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
@@ -42,7 +43,7 @@
 //!
 //! ## Model checking in the same build
 //!
-//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs` and `global.rs` name their primitives through
+//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs`, `pinned.rs` and `global.rs` name their primitives through
 //! `super::sync`. Here `sync` is std's; under `--features model-check` the
 //! module `loom_build` mounts the *same files* a second time next to a `sync`
 //! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
@@ -55,6 +56,7 @@ mod global;
 mod item;
 mod local;
 mod outcome;
+mod pinned;
 pub mod ring;
 mod runnext;
 mod slot;
@@ -66,6 +68,7 @@ pub use global::{Global, Refill};
 pub use item::{Item, Raw};
 pub use local::{LocalQueue, QueueStealer};
 pub use outcome::{Source, Steal};
+pub(crate) use pinned::{Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
 pub(crate) use value_slot::ValueSlot;

@@ -5,13 +5,21 @@
 //! build (tokio `src/loom/`, crossbeam `mod primitive`). Add a primitive to
 //! both files or to neither.
 
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+};
 pub(crate) use std::sync::{Arc, Mutex};
 
 /// Waits a moment for another thread to finish a short access (loom: a
 /// yield, so the model lets that thread run).
 pub(crate) fn spin_wait() {
     std::hint::spin_loop();
+}
+
+/// Gives up the rest of this thread's time slice (a holder that was
+/// descheduled mid-access gets to finish; loom: a yield).
+pub(crate) fn yield_thread() {
+    std::thread::yield_now();
 }
 
 /// `std::cell::UnsafeCell` with loom's closure API (`with`, `with_mut`),

@@ -4,7 +4,7 @@
 
 use crate::chan::channel::{Chan, Me};
 use crate::chan::claim::Claim;
-use crate::chan::waiter::Waiter;
+use crate::chan::waiter::{Entry, Waiter};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
 use model::ObjId;
 use std::sync::Arc;
@@ -120,7 +120,7 @@ impl<T> Arm for RecvArm<'_, T> {
         match self.chan.recv_step(&mut st, Some((&*token.claim, index))) {
             RecvStep::Blocked => {
                 let w = Waiter::new(token.claim.clone(), index, None);
-                Chan::push_receiver(&mut st, w.clone());
+                Chan::push_receiver(&mut st, Entry::Shared(w.clone()));
                 self.waiter = Some(w);
                 Registration::Waiting
             }
@@ -209,7 +209,7 @@ impl<T> Arm for SendArm<'_, T> {
         {
             SendStep::Blocked(v) => {
                 let w = Waiter::new(token.claim.clone(), index, Some(v));
-                Chan::push_sender(&mut st, w.clone());
+                Chan::push_sender(&mut st, Entry::Shared(w.clone()));
                 self.waiter = Some(w);
                 Registration::Waiting
             }

@@ -1,0 +1,173 @@
+//! `Pinned<T>` and `PinnedRef<T>`: a value on its owner's stack, lent by
+//! pointer to one other party at a time — Go's `sudog` living with its
+//! goroutine, without a reference count.
+//!
+//! A blocked channel operation (`chan/channel.rs`) keeps its waiter in its
+//! own stack frame, which stays put while the goroutine is parked, and
+//! queues a `PinnedRef` to it. The `Arc<Waiter>` it replaces cost a
+//! `malloc`, a `free` and three reference-count RMWs per blocked
+//! operation. Here lending is one Relaxed store and the return one
+//! Release store; neither is a locked instruction on x86.
+//!
+//! ```text
+//!  owner: pin!(Pinned::new(v)) ── lend() ──▶ PinnedRef ──(queue, claimer)──▶ drop: lent = false
+//!         … parks, wakes …
+//!         drop(Pinned): waits until lent == false, then the frame may go
+//! ```
+//!
+//! The protocol is that of scoped threads (`std::thread::scope`) and of
+//! intrusive waiter lists (tokio's `batch_semaphore`): the owner does not
+//! leave the frame — `Pinned`'s `Drop` does not return — while the
+//! reference exists. `Pin` makes that sound: a pinned value is dropped
+//! before its memory is reused (the drop guarantee), so the pointer in a
+//! `PinnedRef` is valid until the `PinnedRef` drops. The one way out is
+//! leaking the owner's frame without running its destructors (a coroutine
+//! stack freed without unwinding), which `sched`'s coroutines never do: an
+//! unfinished coroutine is force-unwound when dropped (`coro/mod.rs`).
+//!
+//! Orderings: `PinnedRef`'s drop stores `lent = false` with Release, and
+//! `Pinned`'s drop loads it with Acquire, so every access made through the
+//! reference happens before the owner's frame goes away. `lend` may store
+//! `true` Relaxed: `Pinned` is `!Sync`, so only the owner lends, and it
+//! first waits (Acquire) for the previous reference to be returned.
+//!
+//! The owner's wait in `drop` is normally not a wait at all: callers
+//! return the reference before they could wake the owner, or the owner
+//! takes it back itself (a channel waiter removed from its queue). It spins
+//! only when the owner wakes spuriously on another thread while the holder
+//! is still finishing (`chan/channel.rs`), for the length of an `unpark`.
+//! `loom_tests.rs` checks the hand-back under loom.
+
+use super::sync::{spin_wait, yield_thread, AtomicBool, Ordering};
+use std::marker::{PhantomData, PhantomPinned};
+use std::ops::Deref;
+use std::pin::Pin;
+use std::ptr::NonNull;
+
+/// A value on its owner's stack that can be lent to one party at a time
+/// (module docs).
+pub(crate) struct Pinned<T> {
+    value: T,
+    /// Whether a `PinnedRef` to this value exists.
+    lent: AtomicBool,
+    /// The pointer in a `PinnedRef` must stay valid: the value never moves.
+    _pin: PhantomPinned,
+    /// `!Sync`: only the owner lends (see `lend`).
+    _owner: PhantomData<std::cell::Cell<()>>,
+}
+
+impl<T> Pinned<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Pinned {
+            value,
+            lent: AtomicBool::new(false),
+            _pin: PhantomPinned,
+            _owner: PhantomData,
+        }
+    }
+
+    /// Lends the value: the returned reference may go to another thread,
+    /// and `self` will not be dropped before it is. Waits first for a
+    /// previous reference to be returned.
+    pub(crate) fn lend(self: Pin<&Self>) -> PinnedRef<T> {
+        self.wait_returned();
+        // Relaxed: only this thread lends (`!Sync`), and the Acquire load in
+        // `wait_returned` ordered us after the previous holder's accesses.
+        // The reference reaches its holder through whatever hands it over
+        // (a channel's lock), which publishes this store with it.
+        self.lent.store(true, Ordering::Relaxed);
+        PinnedRef {
+            ptr: NonNull::from(self.get_ref()),
+            _holds: PhantomData,
+        }
+    }
+
+    /// Whether a reference is out (a hint once the owner is alone).
+    pub(crate) fn is_lent(&self) -> bool {
+        // Acquire: as in `wait_returned`, seeing `false` orders us after
+        // the holder's last access.
+        self.lent.load(Ordering::Acquire)
+    }
+
+    fn wait_returned(&self) {
+        let mut spins = 0u32;
+        while self.is_lent() {
+            spins += 1;
+            if spins < 128 {
+                spin_wait();
+            } else {
+                // The holder's thread was descheduled mid-access.
+                yield_thread();
+            }
+        }
+    }
+}
+
+impl<T> Deref for Pinned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Drop for Pinned<T> {
+    fn drop(&mut self) {
+        // The frame must outlive every access through a `PinnedRef`.
+        self.wait_returned();
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Pinned<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+/// A reference to a [`Pinned`] value, valid until dropped (module docs).
+pub(crate) struct PinnedRef<T> {
+    ptr: NonNull<Pinned<T>>,
+    /// Behaves as a `&T` for auto traits.
+    _holds: PhantomData<*const T>,
+}
+
+impl<T> PinnedRef<T> {
+    /// Whether `self` refers to `p`.
+    pub(crate) fn refers_to(&self, p: &Pinned<T>) -> bool {
+        std::ptr::eq(self.ptr.as_ptr(), p)
+    }
+}
+
+impl<T> Deref for PinnedRef<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the owner's `Pinned` is pinned and its `Drop` waits until
+        // this reference is dropped (module docs), so the pointee is alive
+        // and unmoved for as long as `self` exists; the access is shared.
+        unsafe { &self.ptr.as_ref().value }
+    }
+}
+
+impl<T> Drop for PinnedRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: as in `deref`: the pointee is alive until the store below
+        // completes; nothing touches it after. Only the flag is borrowed
+        // (not the whole `Pinned`), as `Arc`'s drop borrows only its count.
+        let lent = unsafe { &*std::ptr::addr_of!((*self.ptr.as_ptr()).lent) };
+        // Release: pairs with the Acquire load in `Pinned::wait_returned`;
+        // this reference's accesses happen before the owner's frame goes.
+        lent.store(false, Ordering::Release);
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for PinnedRef<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+// SAFETY: a `PinnedRef<T>` is a shared reference to `T` (plus the owner's
+// flag, an atomic), usable on any thread: it is `Send` and `Sync` exactly
+// when `&T` is, that is when `T: Sync`.
+unsafe impl<T: Sync> Send for PinnedRef<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Sync> Sync for PinnedRef<T> {}
