@@ -324,7 +324,7 @@ impl<T> Chan<T> {
             Self::push_sender(&mut st, Entry::Lent(w.as_ref().lend()));
             drop(st);
             self.wait_lent(&w, op);
-            // Still here: the channel closed (a sent value was taken).
+            // A value still in the slot: the channel closed first.
             return w.take().map_or(Ok(()), |v| Err((v, true)));
         };
         if engine::until(deadline).is_zero() {
@@ -378,22 +378,10 @@ impl<T> Chan<T> {
         }
         impl<T> Drop for Dequeue<'_, T> {
             fn drop(&mut self) {
-                if self.w.claim.is_done() || !self.w.is_lent() {
-                    return;
+                // Done: whoever completed it took the entry out first.
+                if !self.w.claim.is_done() {
+                    self.chan.unregister(&self.w.claim);
                 }
-                // Outside the lock: a dropped waiter's value may use the channel.
-                let entries: Vec<Entry<T>> = {
-                    let mut guard = self.chan.lock();
-                    let st = &mut *guard;
-                    let mut out = Vec::new();
-                    for q in [&mut st.sendq, &mut st.recvq] {
-                        while let Some(i) = q.iter().position(|e| lends(e, self.w)) {
-                            out.extend(q.remove(i));
-                        }
-                    }
-                    out
-                };
-                drop(entries);
             }
         }
         let _dequeue = Dequeue { chan: self, w };
@@ -412,11 +400,6 @@ impl<T> Chan<T> {
         }
         timed_out
     }
-}
-
-/// Whether queue entry `e` is the reference lent by `w`.
-fn lends<T>(e: &Entry<T>, w: &Pinned<Waiter<T>>) -> bool {
-    matches!(e, Entry::Lent(r) if r.refers_to(w))
 }
 
 /// A timed operation's shared claim and its deadline.

@@ -82,16 +82,11 @@ impl<T> Pinned<T> {
         }
     }
 
-    /// Whether a reference is out (a hint once the owner is alone).
-    pub(crate) fn is_lent(&self) -> bool {
-        // Acquire: as in `wait_returned`, seeing `false` orders us after
-        // the holder's last access.
-        self.lent.load(Ordering::Acquire)
-    }
-
     fn wait_returned(&self) {
         let mut spins = 0u32;
-        while self.is_lent() {
+        // Acquire: pairs with the Release store in `PinnedRef`'s drop;
+        // reading `false` orders us after the holder's last access.
+        while self.lent.load(Ordering::Acquire) {
             spins += 1;
             if spins < 128 {
                 spin_wait();
@@ -128,13 +123,6 @@ pub(crate) struct PinnedRef<T> {
     ptr: NonNull<Pinned<T>>,
     /// Behaves as a `&T` for auto traits.
     _holds: PhantomData<*const T>,
-}
-
-impl<T> PinnedRef<T> {
-    /// Whether `self` refers to `p`.
-    pub(crate) fn refers_to(&self, p: &Pinned<T>) -> bool {
-        std::ptr::eq(self.ptr.as_ptr(), p)
-    }
 }
 
 impl<T> Deref for PinnedRef<T> {
