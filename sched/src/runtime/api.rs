@@ -3,13 +3,14 @@
 //! (`park` / `unpark` of the current goroutine).
 
 use super::context::{current_m, Switch};
+use super::g::Body;
 use super::g::{GShared, Task};
-use super::join::{JoinHandle, JoinInner, JoinRef, Waiter};
+use super::join::{JoinHandle, JoinRef, Waiter};
 use super::shared::{Shared, P_RUNNING, P_SYSCALL};
 use super::stats::PCounters;
-use crate::coro::{self, Coro};
+use crate::coro;
 use model::BlockReason;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 
@@ -43,7 +44,8 @@ where
     handle
 }
 
-/// Builds a goroutine (not yet queued).
+/// Builds a goroutine (not yet queued). It gets its stack when it first
+/// runs (`worker::start`; why: `g::Body`).
 pub(crate) fn make_task<F, T>(
     shared: &Arc<Shared>,
     f: F,
@@ -53,56 +55,30 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // From this P's caches (ids, a stack, a task box) when there is one;
-    // a goroutine spawned from outside the runtime's Ms goes to the shared ones.
+    // From this P's caches (ids, a task box) when there is one; a goroutine
+    // spawned from outside the runtime's Ms goes to the shared counter.
     let cached = current_m().and_then(|m| {
         m.with_p(|p| {
             let id = p.next_gid(&shared.next_gid);
-            (id, p.stacks.get(), p.spare_task(&shared.free_tasks))
+            (id, p.spare_task(&shared.free_tasks))
         })
     });
-    let (id, stack, spare) = cached.unwrap_or_else(|| {
+    let (id, spare) = cached.unwrap_or_else(|| {
         // Relaxed: uniqueness only needs the RMW's atomicity.
-        let id = shared.next_gid.fetch_add(1, Relaxed);
-        (id, shared.stacks.alloc(), None)
+        (shared.next_gid.fetch_add(1, Relaxed), None)
     });
-    let stack = stack.unwrap_or_else(|e| {
-        panic!("sched: could not allocate a stack for goroutine {id} spawned at {location}: {e}")
-    });
-    // The descriptor and the join slot, one allocation (`GNode`).
+    // The descriptor, the body and the join slot: one allocation (`GNode`).
     let node = shared.registry.insert_with(id, |key| super::g::GNode {
         g: GShared::new(id, location, shared.clone(), key),
-        join: JoinInner::new(),
+        join: Body::new(f),
     });
-    let done = node.clone();
-    let body = move || {
-        let r = catch_unwind(AssertUnwindSafe(f));
-        // The goroutine ends on an M of its runtime (read here, not
-        // captured: one reference count pair per goroutine fewer). A
-        // goroutine unwound at shutdown ends on the thread that drops it,
-        // after the registry was cleared.
-        if let Some(m) = current_m() {
-            super::trace::emit(&m.shared, || model::Event::GEnded {
-                g: super::worker::gid(id),
-                panicked: r.is_err(),
-            });
-            // Exited before the joiner can observe completion, so a main
-            // goroutine that joined everything sees no leaks (the M takes
-            // it out of the registry later, in a batch).
-            if let Some(g) = m.current.borrow().as_ref() {
-                g.set_exited();
-            }
-        }
-        done.join.complete(r);
-    };
     super::trace::emit(shared, || model::Event::GCreated {
         g: super::worker::gid(id),
         parent: current().map(|c| super::worker::gid(c.id)),
         location: model::Location::from_std(location),
     });
-    let label = crate::stack::GoroutineLabel::new(id, location);
     let g: super::g::GRef = node.clone();
-    let task = super::g::GTask::boxed(g, Coro::with_label(stack, label, body), spare);
+    let task = super::g::GTask::boxed(g, spare);
     (
         task,
         JoinHandle {
@@ -112,6 +88,22 @@ where
             object: model::ObjId(0),
         },
     )
+}
+
+/// A goroutine's body returned (`panicked` if it unwound), on its own
+/// stack: traced, and marked exited before its joiner can observe the
+/// result, so a main goroutine that joined everything sees no leaks (the
+/// M takes it out of the registry later, in a batch). A goroutine unwound
+/// at shutdown ends on the thread that drops it, after the registry was
+/// cleared, and is neither.
+pub(crate) fn body_ended(g: &GShared, panicked: bool) {
+    if let Some(m) = current_m() {
+        super::trace::emit(&m.shared, || model::Event::GEnded {
+            g: super::worker::gid(g.id),
+            panicked,
+        });
+        g.set_exited();
+    }
 }
 
 /// Gives up the P: the goroutine goes where the policy sends yields (Go:
@@ -407,6 +399,35 @@ mod tests {
     use crate::runtime::Runtime;
     use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     use std::sync::Arc;
+
+    #[test]
+    fn a_goroutine_gets_its_stack_when_it_first_runs_not_when_spawned() {
+        const N: usize = 2_000;
+        let rt = Runtime::builder().procs(1).build().unwrap();
+        let (queued, after) = rt.block_on(|| {
+            let out = || {
+                let m = super::current_m().expect("on an M");
+                m.shared.stacks.stats().handed_out
+            };
+            let before = out();
+            // One P and no yield: all of them wait in the queues meanwhile.
+            let hs: Vec<_> = (0..N).map(|i| crate::go(move || i)).collect();
+            let queued = out() - before;
+            let sum: usize = hs.into_iter().map(|h| h.join().unwrap()).sum();
+            assert_eq!(sum, N * (N - 1) / 2);
+            (queued, out() - before)
+        });
+        // Spawning took nothing from the pool (a refill of the P's cache
+        // would show as a batch); running them one at a time reused a few.
+        assert!(
+            queued <= crate::stack::CACHE_BATCH,
+            "{queued} stacks for queued goroutines"
+        );
+        assert!(
+            after <= 2 * crate::stack::CACHE_BATCH,
+            "{after} stacks to run them one by one"
+        );
+    }
 
     #[test]
     fn a_lock_waiter_spins_only_while_another_p_runs_and_only_a_few_times() {

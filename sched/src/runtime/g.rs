@@ -4,6 +4,7 @@
 
 use super::wake::Wake;
 use crate::coro::Coro;
+use crate::queue::ValueSlot;
 use model::BlockReason;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::*};
@@ -46,11 +47,62 @@ pub(crate) struct GNode<J: ?Sized> {
     pub(crate) join: J,
 }
 
-/// What the runtime needs of a join slot it cannot name: nothing but to
-/// keep it alive (and `Send + Sync`, to share the node across Ms).
-pub(crate) trait JoinSlot: Send + Sync {}
+/// What a goroutine's node holds besides its descriptor: the body it will
+/// run, then the result its `JoinHandle` takes (`GNode<Body<T, _>>`).
+///
+/// The closure waits here, on the heap, until the goroutine first runs;
+/// only then does it get a stack (`worker.rs`, `start`). A stack taken at
+/// spawn time sat cold for as long as the goroutine waited in a queue
+/// (thousands of them under a spawn burst), and its first use missed the
+/// cache; taken at first run, it comes warm off the P's LIFO stack cache,
+/// and a goroutine that has not run yet costs no stack at all.
+///
+/// `S` is `ValueSlot<F>` for a body `F`. The handle names the node without
+/// `F` (`S = dyn Send + Sync`), the runtime without `T` (`dyn JoinSlot`):
+/// both are unsizings of the one allocation, possible because `S` is the
+/// last field.
+pub(crate) struct Body<T, S: ?Sized> {
+    pub(crate) join: super::join::JoinInner<T>,
+    start: S,
+}
 
-impl<T: Send> JoinSlot for super::join::JoinInner<T> {}
+impl<T, F> Body<T, ValueSlot<F>> {
+    /// A body that will run `f` and leave its result for the handle.
+    pub(crate) fn new(f: F) -> Self {
+        Body {
+            join: super::join::JoinInner::new(),
+            start: ValueSlot::new(Some(f)),
+        }
+    }
+}
+
+/// What the runtime needs of a node's body it cannot name: to run it, once,
+/// on the goroutine's stack (and `Send + Sync`, to share the node across Ms).
+pub(crate) trait JoinSlot: Send + Sync {
+    /// Runs the body to its end (catching a panic for `join`) and stores
+    /// the outcome; `g` is the node's descriptor.
+    fn run(&self, g: &GShared);
+    /// Ends the goroutine before its body ran, as if the body had panicked
+    /// with `why` (its stack could not be allocated).
+    fn fail(&self, why: String);
+}
+
+impl<T: Send, F: FnOnce() -> T + Send> JoinSlot for Body<T, ValueSlot<F>> {
+    fn run(&self, g: &GShared) {
+        let f = self
+            .start
+            .take()
+            .expect("a goroutine's body runs once, on its first resume");
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        super::api::body_ended(g, r.is_err());
+        self.join.complete(r);
+    }
+
+    fn fail(&self, why: String) {
+        drop(self.start.take());
+        self.join.complete(Err(Box::new(why)));
+    }
+}
 
 /// A goroutine's descriptor as the runtime holds it (`GNode`, erased).
 pub(crate) type GRef = Arc<GNode<dyn JoinSlot>>;
@@ -83,20 +135,24 @@ pub(crate) struct GTask {
     /// (moved into `MCtx::current`, not cloned: a reference-count RMW per
     /// switch showed up as the top cost of the schedule loop).
     g: Option<GRef>,
-    /// `None` only in an emptied box kept for reuse (`P::free_tasks`).
+    /// `None` until the goroutine first runs (its body waits in the node:
+    /// [`Body`]), and in an emptied box kept for reuse (`P::free_tasks`).
     coro: Option<Coro>,
 }
 
 impl GTask {
-    /// A runnable goroutine, in a recycled box if `spare` has one.
-    pub(crate) fn boxed(g: GRef, coro: Coro, spare: Option<Box<GTask>>) -> Box<GTask> {
+    /// A goroutine that has not run yet, in a recycled box if `spare` has one.
+    pub(crate) fn boxed(g: GRef, spare: Option<Box<GTask>>) -> Box<GTask> {
         let task = GTask {
             g: Some(g),
-            coro: Some(coro),
+            coro: None,
         };
         match spare {
             Some(mut b) => {
-                debug_assert!(b.coro.is_none(), "a task box reused while in use");
+                debug_assert!(
+                    b.g.is_none() && b.coro.is_none(),
+                    "a task box reused while in use"
+                );
                 *b = task;
                 b
             }
@@ -104,11 +160,22 @@ impl GTask {
         }
     }
 
-    /// The goroutine's coroutine.
+    /// Whether the goroutine has its coroutine (it has run before).
+    pub(crate) fn is_started(&self) -> bool {
+        self.coro.is_some()
+    }
+
+    /// Gives a goroutine that has not run yet its coroutine.
+    pub(crate) fn start(&mut self, coro: Coro) {
+        debug_assert!(self.coro.is_none(), "a goroutine started twice");
+        self.coro = Some(coro);
+    }
+
+    /// The goroutine's coroutine (once started).
     pub(crate) fn coro(&mut self) -> &mut Coro {
         self.coro
             .as_mut()
-            .expect("an emptied task box is never queued")
+            .expect("a goroutine is started before it is resumed")
     }
 
     /// The descriptor (not while the goroutine is running).

@@ -1,7 +1,7 @@
 //! `JoinHandle<T>`: a goroutine's return value or panic comes back through
 //! it (what Go lacks). Dropping the handle detaches the goroutine.
 
-use super::g::{GNode, GRef};
+use super::g::{Body, GNode, GRef};
 use std::panic::Location;
 use std::sync::{Arc, Mutex};
 use std::thread::Thread;
@@ -99,7 +99,7 @@ pub struct JoinHandle<T> {
 /// descriptor (production: one allocation for both), or alone (a
 /// deterministic run, whose goroutines have no runtime descriptor).
 pub(crate) enum JoinRef<T> {
-    Node(Arc<GNode<JoinInner<T>>>),
+    Node(Arc<GNode<Body<T, dyn Send + Sync>>>),
     Alone(Arc<JoinInner<T>>),
 }
 
@@ -107,7 +107,7 @@ impl<T> std::ops::Deref for JoinRef<T> {
     type Target = JoinInner<T>;
     fn deref(&self) -> &JoinInner<T> {
         match self {
-            JoinRef::Node(n) => &n.join,
+            JoinRef::Node(n) => &n.join.join,
             JoinRef::Alone(j) => j,
         }
     }

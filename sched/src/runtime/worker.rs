@@ -25,7 +25,7 @@ use super::g::Task;
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use super::trace::emit;
-use crate::coro::CoroState;
+use crate::coro::{Coro, CoroState};
 use crate::queue::Steal;
 use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
@@ -326,6 +326,9 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
         source,
     });
     let mut task = task;
+    if !task.is_started() && !start(m, &mut task) {
+        return None;
+    }
     let g = task.lend_g();
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
@@ -366,6 +369,37 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
                 return stop_locked_m(m);
             }
             None
+        }
+    }
+}
+
+/// Gives a goroutine about to run for the first time its coroutine, on a
+/// stack from this P's cache (why here and not at spawn: `g::Body`). If no
+/// stack can be had, the goroutine ends as if its body had panicked with
+/// the reason (its joiner gets it; stderr says it too, for a detached
+/// one), and this returns false.
+fn start(m: &MCtx, task: &mut Task) -> bool {
+    let g = task.g().clone();
+    let stack = m
+        .with_p(|p| p.stacks.get())
+        .expect("a goroutine starts on an M with a P");
+    match stack {
+        Ok(stack) => {
+            let label = crate::stack::GoroutineLabel::new(g.id, g.location);
+            task.start(Coro::with_label(stack, label, move || g.join.run(&g)));
+            true
+        }
+        Err(e) => {
+            let why = format!(
+                "sched: could not allocate a stack for goroutine {} spawned at {}: {e}",
+                g.id, g.location
+            );
+            eprintln!("{why}");
+            g.set_exited();
+            g.join.fail(why);
+            g.wake.set_done();
+            m.with_p(|p| p.exited.push(g.reg));
+            false
         }
     }
 }
