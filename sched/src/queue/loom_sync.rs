@@ -17,6 +17,9 @@ pub(crate) fn spin_wait() {
     loom::thread::yield_now();
 }
 
+/// `sync.rs`'s `prefetch`: a hint loom has no use for.
+pub(crate) fn prefetch<T>(_p: *const T) {}
+
 /// `sync.rs`'s `yield_thread`: a loom yield.
 pub(crate) fn yield_thread() {
     loom::thread::yield_now();

@@ -70,7 +70,7 @@ use super::global::{Global, Refill};
 use super::item::Item;
 use super::outcome::{Source, Steal};
 use super::runnext::{RunNext, Taken};
-use super::sync::{Arc, AtomicPtr, AtomicU32, Ordering};
+use super::sync::{prefetch, Arc, AtomicPtr, AtomicU32, Ordering};
 use std::fmt;
 use std::ptr::{self, NonNull};
 
@@ -289,6 +289,15 @@ impl<T: Item> Local<T> {
                 Ordering::Relaxed,
             );
             if won.is_ok() {
+                // The next goroutine's task box is likely cold (it waited
+                // behind this one): start loading it now, while this one
+                // runs. The slot is ours to read (ordering 4); if a thief
+                // takes that goroutine first, the hint was wasted, nothing
+                // more. Skynet at P = 1 spent a tenth of its time on that miss.
+                let next = head.wrapping_add(1);
+                if next != self.unsync_tail() {
+                    prefetch(self.inner.slot(next).load(Ordering::Relaxed));
+                }
                 // SAFETY: our CAS moved the head past `head`: we own its value.
                 return Some(unsafe { T::from_raw(raw) });
             }

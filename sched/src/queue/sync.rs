@@ -22,6 +22,22 @@ pub(crate) fn yield_thread() {
     std::thread::yield_now();
 }
 
+/// Asks the CPU to start loading the cache line at `p` (a hint: no memory
+/// is accessed, so `p` may dangle; loom: nothing). The ring prefetches the
+/// goroutine it will hand out next (`ring.rs`, `pop_ring`).
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is not a memory access: it cannot fault and
+        // reads nothing the program sees, whatever `p` points to (SSE,
+        // which the intrinsic needs, is part of the x86_64 baseline).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// `std::cell::UnsafeCell` with loom's closure API (`with`, `with_mut`),
 /// so `value_slot.rs` compiles against either (tokio `src/loom/std`).
 #[derive(Debug)]
