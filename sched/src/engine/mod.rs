@@ -86,7 +86,7 @@ pub(crate) fn visible(op: &Op) {
     if let Some(x) = det::current() {
         return x.visible(op);
     }
-    rt::preempt_point();
+    rt::preempt_check();
 }
 
 /// Whether a goroutine waiting for a lock should busy-wait once more

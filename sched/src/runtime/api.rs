@@ -40,7 +40,7 @@ where
     }
     super::worker::wake_after_ready(&m.shared);
     drop(m);
-    preempt_point();
+    preempt_check();
     handle
 }
 
@@ -134,13 +134,13 @@ pub fn preempt_point() {
         );
         return x.visible(&op);
     }
-    let Some(m) = current_m() else { return };
-    let Some(pid) = m.with_p(|p| p.id) else {
-        return;
-    };
-    // Relaxed: a hint set by sysmon; no data is published through it.
-    if m.shared.p(pid).preempt.load(Relaxed) && m.current.borrow().is_some() {
-        drop(m);
+    preempt_check();
+}
+
+/// The production engine's half of [`preempt_point`] (callers that already
+/// know they are not in a deterministic run: `engine::visible`, `go`).
+pub(crate) fn preempt_check() {
+    if super::context::preempt_requested() {
         switch_out(Switch::Preempted);
     }
 }

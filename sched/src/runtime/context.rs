@@ -11,6 +11,7 @@ use super::g::GRef;
 use super::shared::{Shared, P};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 /// Why a goroutine switched back to its M.
@@ -51,6 +52,21 @@ thread_local! {
 #[inline(never)]
 pub(crate) fn current_m() -> Option<Rc<MCtx>> {
     M_CTX.with(|c| c.borrow().clone())
+}
+
+/// Whether sysmon asked the goroutine running on this M to yield (its P's
+/// preempt flag). Every runtime entry asks, so this reads the context in
+/// place: no clone of it, one call.
+#[inline(never)]
+pub(crate) fn preempt_requested() -> bool {
+    M_CTX.with(|c| {
+        let c = c.borrow();
+        let Some(m) = c.as_ref() else { return false };
+        let p = m.p.borrow();
+        let Some(p) = p.as_ref() else { return false };
+        // Relaxed: a hint set by sysmon; no data is published through it.
+        m.shared.p(p.id).preempt.load(Relaxed) && m.current.borrow().is_some()
+    })
 }
 
 #[inline(never)]

@@ -51,7 +51,9 @@ pub use api::{
     blocking, current, go, lock_os_thread, preempt_point, unlock_os_thread, yield_now,
     GoroutineInfo,
 };
-pub(crate) use api::{can_spin, current_waiter, fast_random, park_current, spawner, Spawner};
+pub(crate) use api::{
+    can_spin, current_waiter, fast_random, park_current, preempt_check, spawner, Spawner,
+};
 pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
     MAX_STACK_SIZE, MIN_STACK_SIZE,
