@@ -23,5 +23,7 @@ mod runnext;
 pub(crate) mod slot;
 #[path = "value_slot.rs"]
 pub(crate) mod value_slot;
+#[path = "wake.rs"]
+pub(crate) mod wake;
 
 use super::{item, outcome};

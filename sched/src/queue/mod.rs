@@ -13,8 +13,9 @@
 //! | `item.rs`     | `Item`: what the lock-free queues hold (one pointer) |
 //! | `outcome.rs`  | `Source` of a pop, `Steal` result |
 //! | `runnext.rs`  | the stealable `runnext` slot |
-//! | `slot.rs`     | `Slot`: a one-item mailbox (a parked goroutine's task) |
+//! | `slot.rs`     | `Slot`: a one-item mailbox (an unlocked mutex's value) |
 //! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a blocked channel operation's value) |
+//! | `wake.rs`     | `Wake`: a goroutine's park / unpark protocol and its parked task's cell |
 //! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer (a blocked channel operation's waiter) |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
@@ -22,7 +23,7 @@
 //! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
 //! | `sync.rs`, `loom_sync.rs` | the primitive facade: std, or loom |
 //! | `loom_build.rs` | the second mount of the lock-free files, on loom |
-//! | `loom_tests.rs` | loom suite (`--features model-check`) |
+//! | `loom_tests.rs`, `wake_loom_tests.rs` | loom suites (`--features model-check`) |
 //! | `oracle_tests.rs` | proptest against `model::queue::RunQueues` |
 //! | `stress_tests.rs` | 1 owner + 3 thieves, 1M Gs per kind |
 //! | `unit_tests.rs` | drop, clamping, construction edges |
@@ -43,7 +44,7 @@
 //!
 //! ## Model checking in the same build
 //!
-//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs`, `pinned.rs` and `global.rs` name their primitives through
+//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs`, `pinned.rs`, `wake.rs` and `global.rs` name their primitives through
 //! `super::sync`. Here `sync` is std's; under `--features model-check` the
 //! module `loom_build` mounts the *same files* a second time next to a `sync`
 //! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
@@ -62,6 +63,7 @@ mod runnext;
 mod slot;
 mod sync;
 mod value_slot;
+mod wake;
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
@@ -72,6 +74,7 @@ pub(crate) use pinned::{Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
 pub(crate) use value_slot::ValueSlot;
+pub(crate) use wake::{Parks, Wake};
 
 /// The second copy of the lock-free queues, against loom's primitives.
 #[cfg(feature = "model-check")]
@@ -86,3 +89,5 @@ mod oracle_tests;
 mod stress_tests;
 #[cfg(test)]
 mod unit_tests;
+#[cfg(all(test, feature = "model-check"))]
+mod wake_loom_tests;

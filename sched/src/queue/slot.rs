@@ -1,11 +1,12 @@
 //! `Slot`: a one-item mailbox any thread may fill or empty, one `swap` each.
 //!
-//! Where a parked goroutine's task waits for its unparker (`runtime/wake.rs`):
-//! the M that switched the goroutine out puts the task here, then publishes
-//! `PARKED`; the unparker that wins `PARKED → ACTIVE` takes it. The slot was
-//! a `Mutex<Option<T>>`, two locked RMWs per access (the lock's CAS and the
-//! unlock's swap); one `AtomicPtr` gives the same ownership transfer with
-//! one. It is the `runnext` idea (`runnext.rs`) without the owner: every
+//! Where an unlocked mutex keeps its value, and where `unlock` hands it to a
+//! starving waiter (`sync/lock_core.rs`): any goroutine may put or take, so
+//! every access must be an exchange. (A parked goroutine's task waited in
+//! one too, until `wake.rs` showed that its protocol already serialises
+//! the two parties.) The slot replaced a `Mutex<Option<T>>`, two locked
+//! RMWs per access (the lock's CAS and the unlock's swap); one `AtomicPtr`
+//! gives the same ownership transfer with one. It is the `runnext` idea (`runnext.rs`) without the owner: every
 //! write, by anyone, is an atomic exchange, so an item is taken out at most
 //! once whatever the callers race.
 //!

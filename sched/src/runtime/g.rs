@@ -1,10 +1,9 @@
 //! Goroutines: the shared descriptor (`GShared`), the runnable unit that
 //! travels through run queues (`Task`); their wake protocol (park / unpark
-//! without lost wake-ups) is `wake.rs`.
+//! without lost wake-ups) is `queue/wake.rs`.
 
-use super::wake::Wake;
 use crate::coro::Coro;
-use crate::queue::ValueSlot;
+use crate::queue::{Parks, ValueSlot, Wake};
 use model::BlockReason;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::*};
@@ -22,7 +21,7 @@ pub(crate) struct GShared {
     /// cycle through `Shared::registry` is cut at shutdown, which clears
     /// the registry.
     runtime: Arc<dyn std::any::Any + Send + Sync>,
-    /// The wake protocol state and the task while parked (`wake.rs`).
+    /// The wake protocol state and the task while parked (`queue/wake.rs`).
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
     block_reason: AtomicU8,
@@ -202,6 +201,14 @@ impl GTask {
             self.g.take().expect("descriptor returned"),
             self.coro.take().expect("a finished task has its coroutine"),
         )
+    }
+}
+
+// A task parks in its descriptor's cell: the descriptor is another
+// allocation (the node), kept alive by the task's `GRef`.
+impl Parks for Task {
+    fn wake(&self) -> &Wake<Task> {
+        &self.g().wake
     }
 }
 

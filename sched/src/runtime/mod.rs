@@ -1,7 +1,7 @@
 //! The production engine: Gs on Ms holding Ps (Go's G-P-M design).
 //!
-//! `mod.rs` only declares; each noun has its file: `g` (goroutines), `wake`
-//! (their park/unpark protocol), `shared` (state of all Ms, spinning protocol), `worker`
+//! `mod.rs` only declares; each noun has its file: `g` (goroutines; their
+//! park/unpark protocol is `crate::queue::Wake`), `shared` (state of all Ms, spinning protocol), `worker`
 //! (the M's schedule loop), `sysmon`, `timers` (the run queues are `crate::queue`),
 //! `context` (thread-locals), `join`, `api` (what goroutines call),
 //! `builder` (settings, the runtime, shutdown), `stats`.
@@ -30,21 +30,11 @@ mod idle_sync {
 #[allow(dead_code)]
 mod idle_loom;
 mod join;
-mod wake;
-/// The std primitives `wake.rs` is written against (`wake_loom.rs` has loom's).
-mod wake_sync {
-    pub(crate) use crate::queue::Slot;
-    pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
-}
 mod shared;
 mod stats;
 mod sysmon;
 mod timers;
 mod trace;
-/// `wake.rs` again, on loom, with its loom suite.
-#[cfg(feature = "model-check")]
-#[allow(dead_code)]
-mod wake_loom;
 mod worker;
 
 pub use api::{

@@ -455,13 +455,14 @@ fn after_switch(m: &MCtx, task: Task) {
             if let Some(pid) = m.with_p(|p| p.id) {
                 PCounters::bump(&shared.p(pid).counters.parks);
             }
-            let g = task.g().clone();
             emit(shared, || Event::GBlocked {
-                g: gid(g.id),
-                reason: g.block_reason().unwrap_or(model::BlockReason::Other),
+                g: gid(task.g().id),
+                reason: task.g().block_reason().unwrap_or(model::BlockReason::Other),
                 object: None,
             });
-            if let Some(task) = g.wake.finish_park(task) {
+            // The task parks in its own descriptor (no reference count
+            // taken for it: `queue/wake.rs`).
+            if let Some(task) = crate::queue::Wake::finish_park(task) {
                 // An unpark raced the switch-out: runnable at once.
                 ready_local(m, task);
             }
