@@ -35,10 +35,13 @@ where
     // context may be held (not its thread-local: see context.rs) until then.
     let (task, handle) = make_task(&m.shared, f, Location::caller());
     let to_slot = m.shared.policy.ready_to_runnext(true);
-    if let Some(task) = super::worker::push_on_p(&m, task, to_slot) {
-        m.shared.global.push(task);
+    match super::worker::push_on_p(&m, task, to_slot) {
+        None => m.shared.wakep_for_own_p(),
+        Some(task) => {
+            m.shared.global.push(task);
+            super::worker::wake_after_ready(&m.shared);
+        }
     }
-    super::worker::wake_after_ready(&m.shared);
     drop(m);
     preempt_check();
     handle

@@ -17,7 +17,9 @@
 //!   fence → re-read every queue ([`Idle::stop_spinning_and_recheck`]).
 //!
 //! Either the submitter sees the spinner (which then sees the work in its
-//! re-check) or the spinner's re-check sees the work. `loom_tests` checks
+//! re-check) or the spinner's re-check sees the work. Work pushed onto the
+//! submitter's own P needs no such guarantee (that P's M runs it):
+//! [`Idle::claim_wake_for_own_p`] skips the fence. `loom_tests` checks
 //! this file, compiled a second time against loom (`idle_loom.rs`).
 
 use super::idle_sync::{fence, AtomicUsize, Ordering::SeqCst};
@@ -62,6 +64,25 @@ impl Idle {
         // SeqCst: orders the caller's publication before the reads below;
         // pairs with the fence in `stop_spinning_and_recheck`.
         fence(SeqCst);
+        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
+            return false;
+        }
+        // SeqCst: one claimant wins the right to start the spinner.
+        self.nmspinning
+            .compare_exchange(0, 1, SeqCst, SeqCst)
+            .is_ok()
+    }
+
+    /// [`Idle::claim_wake`] for work the caller pushed onto its *own* P,
+    /// which that P's M runs when it next schedules: nothing can strand it,
+    /// so the wake only buys parallelism, and a stale read of the counts
+    /// (no fence before them) at worst leaves an idle P asleep until the
+    /// next wake or steal (Go's `wakep` reads them with no fence either).
+    /// The fence was a tenth of a channel round trip's cost at P = 1,
+    /// where no P is ever idle.
+    pub(crate) fn claim_wake_for_own_p(&self) -> bool {
+        // SeqCst: as every access of the counts (module docs); plain loads
+        // on x86. No fence: see above.
         if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
             return false;
         }

@@ -328,9 +328,21 @@ impl Shared {
     /// Go's `wakep`: new work exists; if a P is idle and no M is spinning,
     /// start a spinning M on an idle P.
     pub(crate) fn wakep(&self) {
-        if !self.counts.claim_wake() {
-            return;
+        if self.counts.claim_wake() {
+            self.start_claimed_spinner();
         }
+    }
+
+    /// [`Shared::wakep`] after pushing onto the caller's own P (no fence:
+    /// `Idle::claim_wake_for_own_p` says why that is enough).
+    pub(crate) fn wakep_for_own_p(&self) {
+        if self.counts.claim_wake_for_own_p() {
+            self.start_claimed_spinner();
+        }
+    }
+
+    /// Starts the spinning M a `claim_wake` won, on an idle P if any.
+    fn start_claimed_spinner(&self) {
         let p = self.pidleget(&mut self.lock_idle());
         match p {
             Some(p) => self.startm(p, true),

@@ -501,10 +501,13 @@ fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
 pub(crate) fn ready_local(m: &MCtx, task: Task) {
     let shared = &m.shared;
     let to_slot = shared.policy.ready_to_runnext(false);
-    if let Some(task) = push_on_p(m, task, to_slot) {
-        shared.global.push(task);
+    match push_on_p(m, task, to_slot) {
+        None => shared.wakep_for_own_p(),
+        Some(task) => {
+            shared.global.push(task);
+            wake_after_ready(shared);
+        }
     }
-    wake_after_ready(shared);
 }
 
 /// Pushes onto the M's P; gives the task back if the M holds no P.
