@@ -85,18 +85,40 @@ fn select_op(arms: &[&mut dyn Arm], location: &'static Location<'static>) -> Op 
 /// Pass 1: completes one ready arm, chosen uniformly; `None` if none is.
 fn poll(arms: &mut [&mut dyn Arm]) -> Option<usize> {
     loop {
-        let ready: Vec<usize> = (0..arms.len()).filter(|&i| arms[i].ready()).collect();
-        if ready.is_empty() {
-            return None;
-        }
-        let i = match ready.len() {
-            1 => ready[0], // no choice to record
-            n => ready[engine::random(n)],
-        };
+        let i = pick_ready(arms)?;
         if arms[i].attempt() {
             return Some(i);
         }
     }
+}
+
+/// One of the ready arms, uniformly (a recorded choice when there are
+/// several). The ready set of up to 64 arms is a bit set on the stack: a
+/// `Vec` of indices was a malloc and a free per select.
+fn pick_ready(arms: &[&mut dyn Arm]) -> Option<usize> {
+    if arms.len() > 64 {
+        let ready: Vec<usize> = (0..arms.len()).filter(|&i| arms[i].ready()).collect();
+        return match ready.len() {
+            0 => None,
+            1 => Some(ready[0]), // no choice to record
+            n => Some(ready[engine::random(n)]),
+        };
+    }
+    let ready = (0..arms.len())
+        .filter(|&i| arms[i].ready())
+        .fold(0u64, |set, i| set | 1 << i);
+    let n = ready.count_ones() as usize;
+    let k = match n {
+        0 => return None,
+        1 => 0, // no choice to record
+        n => engine::random(n),
+    };
+    // The k-th set bit: clear the k lowest, take the next.
+    let mut set = ready;
+    for _ in 0..k {
+        set &= set - 1;
+    }
+    Some(set.trailing_zeros() as usize)
 }
 
 /// Passes 3 and 4: registers on every arm, parks, cleans up.
@@ -122,10 +144,15 @@ fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option
             k.stop();
         }
     }
-    for arm in arms[..registered].iter_mut() {
-        arm.unregister(&token);
+    let winner = token.claim.winner();
+    for (i, arm) in arms[..registered].iter_mut().enumerate() {
+        // The winner's waiter is gone already: whoever completed the
+        // select through it took it off its channel (one lock fewer).
+        if winner != Some(i) {
+            arm.unregister(&token);
+        }
     }
-    finish(arms, token.claim.winner(), inline)
+    finish(arms, winner, inline)
 }
 
 /// The winner's index; a winner that was parked reads its outcome.
