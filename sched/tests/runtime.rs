@@ -160,6 +160,57 @@ fn leaked_goroutines_are_reported_with_their_state_and_threads_stop() {
     }
 }
 
+/// Goroutines that never blocked (not yet started, or running a loop with
+/// preemption points when main returns) are reported too, as runnable, and
+/// their stacks are unwound: the registry only holds goroutines that have
+/// parked, so shutdown finds these in the run queues.
+#[test]
+fn goroutines_that_never_blocked_are_reported_as_runnable() {
+    for procs in [1, 2] {
+        let rt = Runtime::builder().procs(procs).build().unwrap();
+        let unwound = Arc::new(AtomicUsize::new(0));
+        let u = unwound.clone();
+        rt.block_on(move || {
+            struct Count(Arc<AtomicUsize>);
+            impl Drop for Count {
+                fn drop(&mut self) {
+                    self.0.fetch_add(1, SeqCst);
+                }
+            }
+            let running = Arc::new(AtomicUsize::new(0));
+            let r = running.clone();
+            let c = Count(u.clone());
+            // Spins until shutdown preempts it and drops it.
+            drop(go(move || {
+                let _c = c;
+                r.store(1, SeqCst);
+                loop {
+                    sched::preempt_point();
+                    std::hint::spin_loop();
+                }
+            }));
+            while running.load(SeqCst) == 0 {
+                sched::yield_now();
+            }
+            // Queued after the spinner; at one P it never gets to run.
+            let c = Count(u);
+            drop(go(move || drop(c)));
+        });
+        let leaks = rt.leaks();
+        assert!(!leaks.is_empty(), "procs {procs}: the spinner is alive");
+        assert!(leaks.len() <= 2, "procs {procs}: {leaks:?}");
+        for g in &leaks {
+            assert_eq!(g.blocked_on, None, "procs {procs}: {g:?}");
+            assert!(g.location.file().ends_with("runtime.rs"), "{g:?}");
+        }
+        assert_eq!(
+            unwound.load(SeqCst),
+            2,
+            "procs {procs}: both closures dropped"
+        );
+    }
+}
+
 /// The registry survives a shutdown with leaked goroutines and exited ones
 /// not yet forgotten (the Ms free registry slots in batches): a second
 /// `block_on` on the same runtime reuses the slots and reports exactly its

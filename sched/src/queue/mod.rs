@@ -14,6 +14,7 @@
 //! | `outcome.rs`  | `Source` of a pop, `Steal` result |
 //! | `runnext.rs`  | the stealable `runnext` slot |
 //! | `slot.rs`     | `Slot`: a one-item mailbox (an unlocked mutex's value) |
+//! | `static_ref.rs` | `StaticRef`: an atomic `Option<&'static T>` (the spawn location of the goroutine a P runs) |
 //! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a blocked channel operation's value) |
 //! | `wake.rs`     | `Wake`: a goroutine's park / unpark protocol and its parked task's cell |
 //! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer (a blocked channel operation's waiter) |
@@ -61,6 +62,7 @@ mod pinned;
 pub mod ring;
 mod runnext;
 mod slot;
+mod static_ref;
 mod sync;
 mod value_slot;
 mod wake;
@@ -73,6 +75,7 @@ pub use outcome::{Source, Steal};
 pub(crate) use pinned::{Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
+pub(crate) use static_ref::StaticRef;
 pub(crate) use value_slot::ValueSlot;
 pub(crate) use wake::{Parks, Wake};
 

@@ -71,8 +71,8 @@ where
         (shared.next_gid.fetch_add(1, Relaxed), None)
     });
     // The descriptor, the body and the join slot: one allocation (`GNode`).
-    let node = shared.registry.insert_with(id, |key| super::g::GNode {
-        g: GShared::new(id, location, shared.clone(), key),
+    let node = Arc::new(super::g::GNode {
+        g: GShared::new(id, location, shared.clone()),
         join: Body::new(f),
     });
     super::trace::emit(shared, || model::Event::GCreated {

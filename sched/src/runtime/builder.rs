@@ -2,17 +2,22 @@
 //! main goroutine, the leak report, and shutdown.
 //!
 //! Shutdown, in order, when the main goroutine returns:
-//! 1. goroutines still alive are listed (id, spawn location, state) on
-//!    stderr and kept for [`Runtime::leaks`];
-//! 2. `shutdown` is set, every P's preempt flag is raised, parked Ms are
+//! 1. `shutdown` is set, every P's preempt flag is raised, parked Ms are
 //!    woken; each M exits at its next schedule (a goroutine still running
-//!    stops at its next runtime entry);
-//! 3. the M threads and sysmon are joined;
+//!    stops at its next runtime entry and goes back to a run queue);
+//! 2. the M threads and sysmon are joined;
+//! 3. goroutines still alive are listed (id, spawn location, state) on
+//!    stderr and kept for [`Runtime::leaks`]: the blocked ones from the
+//!    registry (every goroutine that has parked), the runnable ones from
+//!    the run queues, which now hold every other (a goroutine enters the
+//!    registry only when it first blocks: `shared.rs`). Listing after the
+//!    Ms stopped, not before, is what makes the queues a complete list;
 //! 4. the goroutines left in queues or parked are dropped: their stacks are
 //!    unwound (destructors run) and freed. No thread or stack outlives
 //!    `block_on`.
 
 use super::api::{make_task, GoroutineInfo};
+use super::g::{GRef, Task};
 use super::shared::{Config, Shared};
 use super::stats::Stats;
 use model::{Policy, SchedPolicy};
@@ -242,21 +247,25 @@ impl Runtime {
         shared.global.push(task);
         super::worker::wake_after_ready(shared);
         let result = handle.join();
-        self.report_leaks(main_id);
-        self.stop(sysmon);
+        self.stop(sysmon, main_id);
         match result {
             Ok(v) => v,
             Err(payload) => std::panic::resume_unwind(payload),
         }
     }
 
-    fn report_leaks(&self, main_id: u64) {
-        let leaks: Vec<GoroutineInfo> = self
-            .shared
-            .registry
-            .all()
+    /// Lists the goroutines still alive once every M has stopped: the
+    /// blocked ones (the registry: every goroutine that ever parked and has
+    /// not exited) and the runnable ones (`queued`, drained from the run
+    /// queues: a goroutine that never blocked is only there).
+    fn report_leaks(&self, main_id: u64, queued: &[Task]) {
+        let mut alive: Vec<GRef> = self.shared.registry.all();
+        alive.extend(queued.iter().map(|t| t.g().clone()));
+        alive.sort_by_key(|g| g.id);
+        alive.dedup_by_key(|g| g.id);
+        let leaks: Vec<GoroutineInfo> = alive
             .iter()
-            .filter(|g| g.id != main_id)
+            .filter(|g| g.id != main_id && !g.has_exited())
             .map(|g| GoroutineInfo::of(g))
             .collect();
         if !leaks.is_empty() {
@@ -278,7 +287,9 @@ impl Runtime {
         *self.leaks.lock().unwrap_or_else(|e| e.into_inner()) = leaks;
     }
 
-    fn stop(&self, sysmon: std::thread::JoinHandle<()>) {
+    /// Stops every thread of this `block_on`, reports the goroutines left
+    /// alive, and drops them (unwinding their stacks).
+    fn stop(&self, sysmon: std::thread::JoinHandle<()>, main_id: u64) {
         let shared = &self.shared;
         // Release: pairs with the Acquire loads in `find_runnable`,
         // `acquire_p`, `stop_locked_m` and sysmon, which then exit.
@@ -333,6 +344,7 @@ impl Runtime {
                 }
             }
         }
+        self.report_leaks(main_id, &leftovers);
         leftovers.extend(shared.registry.clear());
         drop(leftovers);
     }

@@ -6,7 +6,7 @@ use crate::coro::Coro;
 use crate::queue::{Parks, ValueSlot, Wake};
 use model::BlockReason;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
 use std::sync::Arc;
 
 /// What every part of the runtime may know about a goroutine.
@@ -25,8 +25,13 @@ pub(crate) struct GShared {
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
     block_reason: AtomicU8,
-    /// Its slot in the runtime's registry of live goroutines.
-    pub(crate) reg: super::shared::RegKey,
+    /// Its slot in the runtime's registry of blocked-at-some-point
+    /// goroutines, packed (`RegKey::pack`), or `UNREGISTERED`. A goroutine
+    /// enters the registry when it first parks (`worker.rs`): one that never
+    /// blocks is always in a run queue or on an M, where shutdown finds it,
+    /// and costs the registry nothing. Written once, by the M that parks
+    /// it; read by the M it exits on (Relaxed: the run queues order the two).
+    reg: AtomicU64,
     /// Set by the goroutine's body when it has returned (or panicked),
     /// before its joiner can see the result: the registry forgets exited
     /// goroutines in batches, and leak reports skip them meanwhile.
@@ -222,6 +227,9 @@ impl std::fmt::Debug for GTask {
     }
 }
 
+/// `GShared::reg` of a goroutine that has never parked.
+const UNREGISTERED: u64 = u64::MAX;
+
 const REASONS: [BlockReason; 11] = [
     BlockReason::ChanSend,
     BlockReason::ChanRecv,
@@ -241,13 +249,12 @@ impl GShared {
         id: u64,
         location: &'static Location<'static>,
         shared: Arc<super::shared::Shared>,
-        reg: super::shared::RegKey,
     ) -> Self {
         GShared {
             id,
             location,
             runtime: shared,
-            reg,
+            reg: AtomicU64::new(UNREGISTERED),
             exited: AtomicBool::new(false),
             wake: Wake::new(),
             block_reason: AtomicU8::new(0),
@@ -260,6 +267,21 @@ impl GShared {
         self.runtime
             .downcast_ref()
             .expect("a goroutine's runtime is a `Shared`")
+    }
+
+    /// Its registry slot, if it has ever parked.
+    pub(crate) fn reg_key(&self) -> Option<super::shared::RegKey> {
+        // Relaxed: see the field.
+        match self.reg.load(Relaxed) {
+            UNREGISTERED => None,
+            k => Some(super::shared::RegKey::unpack(k)),
+        }
+    }
+
+    /// Records its registry slot (the M that first parks it).
+    pub(crate) fn set_reg_key(&self, key: super::shared::RegKey) {
+        // Relaxed: see the field.
+        self.reg.store(key.pack(), Relaxed);
     }
 
     /// The body has returned: see the field.

@@ -7,7 +7,7 @@
 //! `pidleput` here, and `find_runnable` / `stop_p` in `worker.rs`, are its
 //! callers.
 
-use super::g::{GNode, GRef, JoinSlot, Task};
+use super::g::{GRef, Task};
 use super::stats::PCounters;
 use crate::queue::{Global, LocalQueue, QueueStealer};
 use model::{PId, Rng, SchedPolicy};
@@ -128,6 +128,9 @@ pub(crate) struct PShared {
     pub(crate) slice_start: AtomicU64,
     /// The id of the goroutine running on this P, 0 if none (Relaxed, reports).
     pub(crate) running_g: AtomicU64,
+    /// Where that goroutine was spawned (for sysmon's report: the
+    /// registry holds only goroutines that have blocked).
+    pub(crate) running_at: crate::queue::StaticRef<std::panic::Location<'static>>,
     pub(crate) status: AtomicU8,
     /// The P while its M is in a blocking call; sysmon may take it.
     pub(crate) syscall: Mutex<Option<Box<P>>>,
@@ -219,6 +222,7 @@ impl Shared {
                 tick: AtomicU64::new(0),
                 slice_start: AtomicU64::new(0),
                 running_g: AtomicU64::new(0),
+                running_at: crate::queue::StaticRef::new(),
                 status: AtomicU8::new(P_IDLE),
                 syscall: Mutex::new(None),
                 counters: PCounters::default(),
@@ -408,14 +412,19 @@ impl Shared {
     }
 }
 
-/// Live goroutines, for leak reports: 16 shards (by goroutine id), each a
-/// slab of slots with a free list. A spawn takes a free slot; an exited
+/// Goroutines that have blocked at least once and not exited, for leak
+/// reports and shutdown (which must find parked goroutines: nothing else
+/// holds them). A goroutine enters when it first parks, not at spawn: one
+/// that never blocks is always in a run queue or on an M, and shutdown
+/// finds it there; spawn-heavy work (most goroutines run to completion
+/// without blocking) then pays the registry nothing. 16 shards (by
+/// goroutine id), each a slab of slots with a free list. An exited
 /// goroutine's slot is freed by its M in a batch ([`Registry::remove_batch`],
 /// one lock per shard per batch: the shard lines would otherwise bounce
-/// between the spawning and the exiting P on every goroutine). No hashing,
-/// and 8 bytes per live goroutine (a hash map cost about 22: its table is
-/// kept at most 7/8 full and every bucket page is touched). Exited
-/// goroutines still in a batch are skipped by [`Registry::all`].
+/// between Ps on every goroutine). No hashing, and 8 bytes per entry (a
+/// hash map cost about 22: its table is kept at most 7/8 full and every
+/// bucket page is touched). Exited goroutines still in a batch are skipped
+/// by [`Registry::all`].
 #[derive(Default)]
 pub(crate) struct Registry {
     /// One shard per cache-line pair.
@@ -454,15 +463,24 @@ pub(crate) struct RegKey {
     slot: u32,
 }
 
+impl RegKey {
+    /// As one word (`GShared::reg`); never `u64::MAX`.
+    pub(crate) fn pack(self) -> u64 {
+        u64::from(self.shard) << 32 | u64::from(self.slot)
+    }
+
+    pub(crate) fn unpack(k: u64) -> RegKey {
+        RegKey {
+            shard: (k >> 32) as u8,
+            slot: k as u32,
+        }
+    }
+}
+
 impl Registry {
-    /// Registers the goroutine `make(key)` builds (goroutine `id`) and
-    /// returns it typed (its join slot is the handle's).
-    pub(crate) fn insert_with<J: JoinSlot + 'static>(
-        &self,
-        id: u64,
-        make: impl FnOnce(RegKey) -> GNode<J>,
-    ) -> Arc<GNode<J>> {
-        let shard = (id % SHARDS as u64) as usize;
+    /// Registers `g` (on its first park) and returns its key.
+    pub(crate) fn insert(&self, g: GRef) -> RegKey {
+        let shard = (g.id % SHARDS as u64) as usize;
         let mut s = lock(&self.shards[shard]);
         let slot = match s.free.pop() {
             Some(i) => i,
@@ -472,13 +490,11 @@ impl Registry {
                     .expect("sched: more than 2^32 live goroutines in one registry shard")
             }
         };
-        let g = Arc::new(make(RegKey {
+        s.slots[slot as usize] = Some(g);
+        RegKey {
             shard: shard as u8,
             slot,
-        }));
-        let erased: GRef = g.clone();
-        s.slots[slot as usize] = Some(erased);
-        g
+        }
     }
 
     /// Frees the slots of `keys` (exited goroutines), one lock per shard.
@@ -503,13 +519,7 @@ impl Registry {
         drop(freed); // descriptors released outside the locks
     }
 
-    /// Goroutine `id`, if it is alive (a scan of its shard: for reports).
-    pub(crate) fn get(&self, id: u64) -> Option<GRef> {
-        let s = lock(&self.shards[(id % SHARDS as u64) as usize]);
-        s.slots.iter().flatten().find(|g| g.id == id).cloned()
-    }
-
-    /// Every live goroutine, by id.
+    /// Every registered goroutine that has not exited, by id.
     pub(crate) fn all(&self) -> Vec<GRef> {
         let mut v: Vec<_> = self
             .shards

@@ -115,10 +115,10 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
     let ignored = now.saturating_sub(seen.flagged_at);
     let patience = (10 * quantum).max(100_000_000);
     if ignored > patience && !std::mem::replace(&mut seen.reported, true) {
-        let at = shared
-            .registry
-            .get(gid)
-            .map_or_else(|| "<exited>".to_owned(), |g| g.location.to_string());
+        let at = ps
+            .running_at
+            .load()
+            .map_or_else(|| "<unknown>".to_owned(), |l| l.to_string());
         eprintln!(
             "sched: goroutine {gid} (spawned at {at}) has ignored a preemption request for {} ms \
              (quantum {} ms): it runs a loop with no runtime entry; call sched::preempt_point() in it",

@@ -332,6 +332,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
     let g = task.lend_g();
     // Relaxed: a hint for sysmon's report (read Relaxed there).
     ps.running_g.store(g.id, Relaxed);
+    ps.running_at.store(g.location);
     *m.current.borrow_mut() = Some(g);
     let state = task.coro().resume();
     let g = m
@@ -351,9 +352,11 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
             m.with_p(|p| {
                 p.stacks.put(stack);
                 p.keep_task(task, &shared.free_tasks);
-                p.exited.push(g.reg);
-                if p.exited.len() >= super::shared::REG_BATCH {
-                    shared.registry.remove_batch(&mut p.exited);
+                if let Some(key) = g.reg_key() {
+                    p.exited.push(key);
+                    if p.exited.len() >= super::shared::REG_BATCH {
+                        shared.registry.remove_batch(&mut p.exited);
+                    }
                 }
             });
             None
@@ -398,7 +401,7 @@ fn start(m: &MCtx, task: &mut Task) -> bool {
             g.set_exited();
             g.join.fail(why);
             g.wake.set_done();
-            m.with_p(|p| p.exited.push(g.reg));
+            // Never ran, so never parked: not in the registry.
             false
         }
     }
@@ -460,6 +463,12 @@ fn after_switch(m: &MCtx, task: Task) {
                 reason: task.g().block_reason().unwrap_or(model::BlockReason::Other),
                 object: None,
             });
+            // First park: into the registry, where shutdown finds parked
+            // goroutines (`shared.rs`, `Registry`).
+            if task.g().reg_key().is_none() {
+                let key = shared.registry.insert(task.g().clone());
+                task.g().set_reg_key(key);
+            }
             // The task parks in its own descriptor (no reference count
             // taken for it: `queue/wake.rs`).
             if let Some(task) = crate::queue::Wake::finish_park(task) {
