@@ -37,6 +37,33 @@ fn ready_arms_are_chosen_uniformly() {
     );
 }
 
+/// Two ready arms around one that never is: still one half each (an arm
+/// order that merely rotated would favour the arm after the empty one 2:1).
+#[test]
+fn ready_arms_are_chosen_uniformly_around_an_empty_one() {
+    const N: u64 = 10_000;
+    let (a_tx, a_rx) = chan::<u8>(N as usize);
+    let (_b_tx, b_rx) = chan::<u8>(0);
+    let (c_tx, c_rx) = chan::<u8>(N as usize);
+    for _ in 0..N {
+        a_tx.send(0).unwrap();
+        c_tx.send(2).unwrap();
+    }
+    let mut first = 0u64;
+    for _ in 0..N {
+        select! {
+            recv(a_rx) -> v => { assert_eq!(v, Ok(0)); first += 1; }
+            recv(b_rx) -> _ => unreachable!("nothing is ever sent on b"),
+            recv(c_rx) -> v => assert_eq!(v, Ok(2)),
+        }
+    }
+    // Binomial(N, 1/2), 5 sigma as above; a 2:1 bias would be 1,667 off.
+    assert!(
+        first.abs_diff(N / 2) <= 5 * 50,
+        "arm 0 won {first} of {N} selects"
+    );
+}
+
 #[test]
 fn default_runs_only_when_nothing_is_ready() {
     let (tx, rx) = chan::<u32>(1);

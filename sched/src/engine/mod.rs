@@ -134,6 +134,12 @@ pub(crate) fn sleep_until(deadline: Instant, op: &Op) {
     }
 }
 
+/// Whether the caller is a goroutine of a deterministic run (a primitive
+/// that may pick a cheaper algorithm outside one asks).
+pub(crate) fn is_deterministic() -> bool {
+    det::current().is_some()
+}
+
 /// A uniform index in `0..n` (`n > 0`): a `select!` arm.
 pub(crate) fn random(n: usize) -> usize {
     if let Some(x) = det::current() {

@@ -83,13 +83,41 @@ fn select_op(arms: &[&mut dyn Arm], location: &'static Location<'static>) -> Op 
 }
 
 /// Pass 1: completes one ready arm, chosen uniformly; `None` if none is.
+///
+/// Production tries the arms in a random order (Go's `pollorder`) and keeps
+/// the first that completes: uniform among the ready arms, and one channel
+/// lock when the first arm tried is ready, where looking at every arm first
+/// and then completing one took a lock per arm plus one. The deterministic
+/// engine keeps the look-then-choose form: its recorded decision is then a
+/// choice among the ready arms only, which keeps the explored tree small
+/// (a shuffle would be a decision even with one arm ready).
 fn poll(arms: &mut [&mut dyn Arm]) -> Option<usize> {
+    if arms.len() <= 64 && !engine::is_deterministic() {
+        return poll_in_random_order(arms);
+    }
     loop {
         let i = pick_ready(arms)?;
         if arms[i].attempt() {
             return Some(i);
         }
     }
+}
+
+/// [`poll`] by attempts in a uniformly random order (at most 64 arms).
+fn poll_in_random_order(arms: &mut [&mut dyn Arm]) -> Option<usize> {
+    let n = arms.len();
+    let mut order = [0u8; 64];
+    for (i, o) in order[..n].iter_mut().enumerate() {
+        *o = i as u8;
+    }
+    // Fisher-Yates: position i gets one of the arms not placed yet.
+    for i in (1..n).rev() {
+        order.swap(i, engine::random(i + 1));
+    }
+    order[..n]
+        .iter()
+        .map(|&i| usize::from(i))
+        .find(|&i| arms[i].attempt())
 }
 
 /// One of the ready arms, uniformly (a recorded choice when there are
