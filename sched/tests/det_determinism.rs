@@ -173,3 +173,21 @@ fn the_environment_overrides_bounds_and_bad_values_name_the_field() {
     std::env::remove_var("SCHED_PROCS");
     std::env::remove_var("SCHED_STEP_LIMIT");
 }
+
+/// A deterministic run started inside a goroutine of the production engine
+/// (on an M's thread) is the same run as on a plain thread: its goroutines
+/// must not be taken for the M's (the M's context is hidden meanwhile), and
+/// the goroutine carries on with its runtime afterwards.
+#[test]
+fn a_run_inside_a_production_goroutine_is_the_same_run() {
+    let plain = json(&Policy::go(), Scope::PolicyFaithful, 3);
+    let rt = sched::Runtime::builder().procs(2).build().unwrap();
+    let (inside, after) = rt.block_on(|| {
+        let inside = json(&Policy::go(), Scope::PolicyFaithful, 3);
+        // The runtime still works for this goroutine.
+        let after = sched::go(|| 40).join().unwrap() + 2;
+        (inside, after)
+    });
+    assert_eq!(inside, plain, "the trace of a run on an M differs");
+    assert_eq!(after, 42);
+}

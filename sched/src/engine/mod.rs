@@ -20,6 +20,10 @@
 //! Each verb first asks whether the caller is a goroutine of a deterministic
 //! run (`crate::det`, one `#[inline(never)]` thread-local read) and if so
 //! goes to that engine; otherwise to the production engine as before.
+//! `visible`, the verb of every operation, asks the other way round: the
+//! production M's context first (`runtime::entry`, which also answers the
+//! preemption check), the deterministic run's only off an M; a
+//! deterministic run started on an M's thread hides that M meanwhile.
 //!
 //! Outside a runtime (a plain OS thread) the verbs still work: `park` parks
 //! the thread and timers run on a fallback timer thread, so channels can
@@ -83,10 +87,17 @@ pub(crate) fn park(op: &Op) {
 
 /// A scheduling point before `op` takes effect.
 pub(crate) fn visible(op: &Op) {
-    if let Some(x) = det::current() {
-        return x.visible(op);
+    // The M's context first: on an M (the common case) that one read is
+    // all; a deterministic run hides the M of a thread it runs on.
+    match rt::entry() {
+        rt::Entry::Run => {}
+        rt::Entry::Preempt => rt::preempt(),
+        rt::Entry::NotM => {
+            if let Some(x) = det::current() {
+                x.visible(op);
+            }
+        }
     }
-    rt::preempt_check();
 }
 
 /// Whether a goroutine waiting for a lock should busy-wait once more

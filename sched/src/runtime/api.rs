@@ -2,7 +2,7 @@
 //! `current`, and the engine interface the primitives are written against
 //! (`park` / `unpark` of the current goroutine).
 
-use super::context::{current_m, Switch};
+use super::context::{current_m, Entry, Switch};
 use super::g::Body;
 use super::g::{GShared, Task};
 use super::join::{JoinHandle, JoinRef, Waiter};
@@ -114,8 +114,10 @@ pub(crate) fn body_ended(g: &GShared, panicked: bool) {
 /// plain OS-thread yield.
 #[track_caller]
 pub fn yield_now() {
-    if let Some(x) = crate::det::context::current() {
-        return x.yield_now(Location::caller());
+    if super::context::entry() == Entry::NotM {
+        if let Some(x) = crate::det::context::current() {
+            return x.yield_now(Location::caller());
+        }
     }
     if !switch_out(Switch::Yield) {
         std::thread::yield_now();
@@ -128,24 +130,36 @@ pub fn yield_now() {
 /// switch goroutines).
 #[track_caller]
 pub fn preempt_point() {
-    if let Some(x) = crate::det::context::current() {
-        let op = crate::engine::Op::new(
-            model::OpKind::Preempt,
-            model::ObjId(0),
-            model::event::Access::None,
-            Location::caller(),
-        );
-        return x.visible(&op);
+    match super::context::entry() {
+        Entry::Run => {}
+        Entry::Preempt => {
+            switch_out(Switch::Preempted);
+        }
+        Entry::NotM => {
+            if let Some(x) = crate::det::context::current() {
+                let op = crate::engine::Op::new(
+                    model::OpKind::Preempt,
+                    model::ObjId(0),
+                    model::event::Access::None,
+                    Location::caller(),
+                );
+                x.visible(&op);
+            }
+        }
     }
-    preempt_check();
 }
 
-/// The production engine's half of [`preempt_point`] (callers that already
-/// know they are not in a deterministic run: `engine::visible`, `go`).
-pub(crate) fn preempt_check() {
-    if super::context::preempt_requested() {
-        switch_out(Switch::Preempted);
+/// The production engine's half of [`preempt_point`], for a caller that
+/// already read `entry` or knows it is not in a deterministic run (`go`).
+fn preempt_check() {
+    if super::context::entry() == Entry::Preempt {
+        preempt();
     }
+}
+
+/// Yields the P: the running goroutine's quantum is over.
+pub(crate) fn preempt() {
+    switch_out(Switch::Preempted);
 }
 
 /// How many times a goroutine may spin on a held lock before it parks

@@ -54,19 +54,48 @@ pub(crate) fn current_m() -> Option<Rc<MCtx>> {
     M_CTX.with(|c| c.borrow().clone())
 }
 
-/// Whether sysmon asked the goroutine running on this M to yield (its P's
-/// preempt flag). Every runtime entry asks, so this reads the context in
-/// place: no clone of it, one call.
+/// What a runtime entry (an operation of a primitive, `yield_now`,
+/// `preempt_point`) finds on this thread, in one thread-local read: every
+/// operation asks, so this reads the context in place (no clone) and also
+/// answers "is this an M?", which spares the production engine the
+/// deterministic engine's thread-local read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// Not an M: a plain thread, or a deterministic run (which hides the M
+    /// context of a thread it runs on: [`hide_m`]).
+    NotM,
+    /// An M: carry on.
+    Run,
+    /// An M whose goroutine sysmon asked to yield (its P's preempt flag).
+    Preempt,
+}
+
 #[inline(never)]
-pub(crate) fn preempt_requested() -> bool {
+pub(crate) fn entry() -> Entry {
     M_CTX.with(|c| {
         let c = c.borrow();
-        let Some(m) = c.as_ref() else { return false };
+        let Some(m) = c.as_ref() else {
+            return Entry::NotM;
+        };
         let p = m.p.borrow();
-        let Some(p) = p.as_ref() else { return false };
+        let Some(p) = p.as_ref() else {
+            return Entry::Run;
+        };
         // Relaxed: a hint set by sysmon; no data is published through it.
-        m.shared.p(p.id).preempt.load(Relaxed) && m.current.borrow().is_some()
+        if m.shared.p(p.id).preempt.load(Relaxed) && m.current.borrow().is_some() {
+            Entry::Preempt
+        } else {
+            Entry::Run
+        }
     })
+}
+
+/// Takes this thread's M context away (a deterministic run starting on an
+/// M's thread, inside a goroutine: its goroutines must not look like the
+/// M's, see [`Entry::NotM`]); the run gives it back with [`set_current_m`].
+#[inline(never)]
+pub(crate) fn hide_m() -> Option<Rc<MCtx>> {
+    M_CTX.with(|c| c.borrow_mut().take())
 }
 
 #[inline(never)]

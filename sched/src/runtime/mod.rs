@@ -42,12 +42,13 @@ pub use api::{
     GoroutineInfo,
 };
 pub(crate) use api::{
-    can_spin, current_waiter, fast_random, park_current, preempt_check, spawner, Spawner,
+    can_spin, current_waiter, fast_random, park_current, preempt, spawner, Spawner,
 };
 pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
+pub(crate) use context::{entry, hide_m, set_current_m, Entry};
 pub use join::JoinHandle;
 pub(crate) use join::{JoinInner, JoinRef, Waiter};
 pub use stats::{PStats, Stats};
