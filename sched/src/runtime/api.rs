@@ -2,7 +2,7 @@
 //! `current`, and the engine interface the primitives are written against
 //! (`park` / `unpark` of the current goroutine).
 
-use super::context::{current_m, Entry, Switch};
+use super::context::{current_m, Asked, Entry, Switch};
 use super::g::Body;
 use super::g::{GShared, Task};
 use super::join::{JoinHandle, JoinRef, Waiter};
@@ -114,13 +114,13 @@ pub(crate) fn body_ended(g: &GShared, panicked: bool) {
 /// plain OS-thread yield.
 #[track_caller]
 pub fn yield_now() {
-    if super::context::entry() == Entry::NotM {
-        if let Some(x) = crate::det::context::current() {
-            return x.yield_now(Location::caller());
-        }
-    }
-    if !switch_out(Switch::Yield) {
-        std::thread::yield_now();
+    match super::context::ask_switch(Switch::Yield) {
+        Asked::Switching => coro::suspend(),
+        Asked::NotM => match crate::det::context::current() {
+            Some(x) => x.yield_now(Location::caller()),
+            None => std::thread::yield_now(),
+        },
+        Asked::NoGoroutine => std::thread::yield_now(),
     }
 }
 
@@ -190,12 +190,9 @@ pub(crate) fn can_spin(iter: u32) -> bool {
 /// Suspends the current goroutine back to its M with `why`; false when not
 /// on a goroutine.
 fn switch_out(why: Switch) -> bool {
-    let Some(m) = current_m() else { return false };
-    if m.current.borrow().is_none() {
+    if super::context::ask_switch(why) != Asked::Switching {
         return false;
     }
-    m.switch.set(why);
-    drop(m);
     coro::suspend();
     true
 }
