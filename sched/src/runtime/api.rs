@@ -33,7 +33,7 @@ where
     let m = current_m().expect(OUTSIDE);
     // Nothing below switches goroutines until `preempt_point`, so the M's
     // context may be held (not its thread-local: see context.rs) until then.
-    let (task, handle) = make_task(&m.shared, f, Location::caller());
+    let (task, handle) = make_task(&m.shared, Some(&m), f, Location::caller());
     let to_slot = m.shared.policy.ready_to_runnext(true);
     match super::worker::push_on_p(&m, task, to_slot) {
         None => m.shared.wakep_for_own_p(),
@@ -51,6 +51,7 @@ where
 /// runs (`worker::start`; why: `g::Body`).
 pub(crate) fn make_task<F, T>(
     shared: &Arc<Shared>,
+    m: Option<&super::context::MCtx>,
     f: F,
     location: &'static Location<'static>,
 ) -> (Task, JoinHandle<T>)
@@ -58,9 +59,10 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // From this P's caches (ids, a task box) when there is one; a goroutine
-    // spawned from outside the runtime's Ms goes to the shared counter.
-    let cached = current_m().and_then(|m| {
+    // From the caller's P's caches (ids, a task box) when it is on an M
+    // with one (`m`); a goroutine spawned from outside the runtime's Ms goes
+    // to the shared counter.
+    let cached = m.and_then(|m| {
         m.with_p(|p| {
             let id = p.next_gid(&shared.next_gid);
             (id, p.spare_task(&shared.free_tasks))
@@ -401,7 +403,8 @@ pub(crate) fn spawner() -> Option<Spawner> {
 impl Spawner {
     /// Starts `f` as a detached goroutine from any thread (global queue).
     pub(crate) fn spawn(&self, f: Box<dyn FnOnce() + Send>, location: &'static Location<'static>) {
-        let (task, _detached) = make_task(&self.0, f, location);
+        let m = current_m().filter(|m| Arc::ptr_eq(&m.shared, &self.0));
+        let (task, _detached) = make_task(&self.0, m.as_deref(), f, location);
         self.0.global.push(task);
         super::worker::wake_after_ready(&self.0);
     }

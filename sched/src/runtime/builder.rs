@@ -242,7 +242,7 @@ impl Runtime {
             .spawn(move || super::sysmon::sysmon(sm))
             .expect("sched: could not start sysmon");
         shared.prestart_ms();
-        let (task, handle) = make_task(shared, f, Location::caller());
+        let (task, handle) = make_task(shared, None, f, Location::caller());
         let main_id = handle.id;
         shared.global.push(task);
         super::worker::wake_after_ready(shared);
