@@ -1,6 +1,6 @@
 //! `StackCache`: a small per-P cache of free stacks in front of the shared
-//! pool, so spawning and ending goroutines on one P takes no lock most of
-//! the time.
+//! pool, so starting and ending goroutines on one P takes no lock most of
+//! the time (a goroutine takes its stack when it first runs: `runtime/g.rs`, `Body`).
 //!
 //! Follows Go's `stackcache` (`runtime/stack.go`, `stackcacherefill` /
 //! `stackcacherelease`): when empty it takes half a cache from the shared
