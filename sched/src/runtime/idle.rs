@@ -77,7 +77,10 @@ impl Idle {
     /// which that P's M runs when it next schedules: nothing can strand it,
     /// so the wake only buys parallelism, and a stale read of the counts
     /// (no fence before them) at worst leaves an idle P asleep until the
-    /// next wake or steal (Go's `wakep` reads them with no fence either).
+    /// next wake-up, or until this P runs the work itself. (Go asks for a
+    /// StoreLoad barrier here and gets it, on x86, from the locked CAS of
+    /// `runnext` in `runqput`; a push into our `runnext` is a locked swap
+    /// too, so on x86 the read is stale only after a push to the tail.)
     /// The fence was a tenth of a channel round trip's cost at P = 1,
     /// where no P is ever idle.
     pub(crate) fn claim_wake_for_own_p(&self) -> bool {
