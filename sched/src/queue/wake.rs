@@ -3,19 +3,24 @@
 //! by a token, as in `std::thread::park` and tokio's task state).
 //!
 //! ```text
-//!  ACTIVE ──park()──▶ PARKING ──M, after the switch-out──▶ PARKED
-//!    │                   │                                   │
-//!    │ unpark()          │ unpark()                          │ unpark(): → ACTIVE, and
-//!    ▼                   ▼                                   │ the unparker queues the task
-//!  NOTIFIED ◀────────────┘
-//!    │ the next park() (or the M finishing the switch-out) consumes the token: → ACTIVE
+//!  ACTIVE ──the M, after the switch-out (finish_park)──▶ PARKED
+//!    │                                                    │ unpark(): → ACTIVE, and
+//!    │ unpark()                                           │ the unparker queues the task
+//!    ▼                                                    │
+//!  NOTIFIED ── the M finishing a switch-out consumes it: → ACTIVE, and the M
+//!              requeues the goroutine, which re-checks its condition
 //! ```
 //!
 //! `ACTIVE` means runnable *or* running: the M never writes the state when
 //! it runs or requeues a goroutine, only the parties of the protocol do.
 //! `unpark` is a token: if the goroutine is not parked yet it leaves
-//! `NOTIFIED`, and the next `park` (or the M finishing the switch-out)
-//! consumes it. The parked task is stored in the slot *before* the M
+//! `NOTIFIED`, and the M finishing the next switch-out consumes it instead
+//! of parking. The goroutine itself writes nothing before it switches out:
+//! a park is one RMW, the M's `ACTIVE → PARKED` CAS. (A goroutine-side
+//! `ACTIVE → PARKING` CAS used to consume a pending token without a
+//! switch; it was a third RMW per park/wake cycle, pingpong paid about 3 %
+//! for it, and a pending token is rare: its cost now is a switch and a
+//! requeue.) The parked task is stored in the cell *before* the M
 //! publishes `PARKED`, so an unparker that wins `PARKED → ACTIVE` always
 //! finds it there.
 //!
@@ -36,19 +41,22 @@
 //!
 //! Here every write to the state is an RMW (AcqRel), so all of them are
 //! totally ordered on the one location, and whichever of the two comes
-//! second reads the first's value with Acquire: if the waker's RMW is
-//! first, the goroutine's token-consuming swap synchronises with it and
-//! sees `done`; if the goroutine's is first, the waker finds `ACTIVE` and
-//! leaves a fresh token, which makes the next `park` return. The cost is
-//! none on the hot path: `unpark` was already a CAS for a running or
-//! parked goroutine, and the M no longer stores a state per run.
+//! second reads the first's value with Acquire. The goroutine's side is
+//! the M's CAS after the switch-out (program order on the M's thread puts
+//! the goroutine's check of its condition, and its registration as a
+//! waiter, before it). If the waker's RMW is first, the M's CAS finds the
+//! token, its consuming swap synchronises with the waker, and the
+//! requeued goroutine sees `done`; if the M's is first, the waker finds
+//! `PARKED` and queues the task, which then sees `done` through that
+//! queue. The cost is none on the hot path: `unpark` was already a CAS
+//! for a running or parked goroutine, and the M stores no state per run.
 //! `wake_loom_tests.rs` checks this file under loom.
 //!
 //! ## The parked task's cell: no RMW, no reference count
 //!
 //! The task waits in a plain `AtomicPtr`. Only two parties ever touch it,
 //! one at a time by the protocol: the M between its switch-out and its
-//! `PARKING → PARKED` CAS (it stores the task; if an unpark came first, it
+//! `ACTIVE → PARKED` CAS (it stores the task; if an unpark came first, it
 //! takes the task back itself), and the one unparker that wins
 //! `PARKED → ACTIVE` (it takes the task). So the cell needs no swap: the
 //! M's Relaxed store is published by its Release CAS, and the unparker's
@@ -73,16 +81,14 @@ use super::sync::{AtomicPtr, AtomicU8, Ordering::*};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
-/// Runnable or running.
+/// Runnable or running (or switching out to park).
 pub(crate) const ACTIVE: u8 = 0;
-/// Called `park`; its M has not yet finished the switch-out.
-pub(crate) const PARKING: u8 = 1;
-/// Parked; the task waits in the slot for the unparker.
-pub(crate) const PARKED: u8 = 2;
+/// Parked; the task waits in the cell for the unparker.
+pub(crate) const PARKED: u8 = 1;
 /// Not parked, with an unpark token pending.
-pub(crate) const NOTIFIED: u8 = 3;
+pub(crate) const NOTIFIED: u8 = 2;
 /// Finished; unparks are ignored.
-pub(crate) const DONE: u8 = 4;
+pub(crate) const DONE: u8 = 3;
 
 /// A parked item that holds its own wake cell: a goroutine's task, whose
 /// descriptor holds the [`Wake`] it parks in.
@@ -120,25 +126,6 @@ impl<T: Raw> Wake<T> {
         }
     }
 
-    /// Consumes a pending token if there is one; otherwise moves
-    /// `ACTIVE → PARKING`. Returns whether the goroutine must switch out.
-    pub(crate) fn begin_park(&self) -> bool {
-        // AcqRel: on success the Release orders the caller's registration
-        // (its waiter in some queue) before the state an unparker's RMW
-        // reads; on failure the Acquire reads the token.
-        match self
-            .state
-            .compare_exchange(ACTIVE, PARKING, AcqRel, Acquire)
-        {
-            Ok(_) => true,
-            Err(NOTIFIED) => {
-                self.consume_token();
-                false
-            }
-            Err(s) => unreachable!("park from goroutine state {s}"),
-        }
-    }
-
     /// `NOTIFIED → ACTIVE`. An RMW, not a store: it reads the latest
     /// token-setting RMW (Acquire), so the caller sees what every waker so
     /// far published (module docs). Between the caller's read of
@@ -172,7 +159,7 @@ impl<T: Raw> Wake<T> {
         loop {
             let next = match s {
                 // Even over an existing token this writes (module docs).
-                ACTIVE | PARKING | NOTIFIED => NOTIFIED,
+                ACTIVE | NOTIFIED => NOTIFIED,
                 PARKED => ACTIVE,
                 _ => return None, // DONE
             };
@@ -210,8 +197,8 @@ impl<T: Raw> Wake<T> {
 impl<T: Parks> Wake<T> {
     /// Called by the M after the switch-out: parks `task` in its own cell
     /// (`task.wake()`) and publishes `PARKED`. Returns the task back if an
-    /// `unpark` came in the meantime (the goroutine is then `ACTIVE` and
-    /// the caller requeues it).
+    /// `unpark` came first (its token is consumed: the goroutine is
+    /// `ACTIVE`, and the caller requeues it to re-check its condition).
     pub(crate) fn finish_park(task: T) -> Option<T> {
         let wake: *const Wake<T> = task.wake();
         // SAFETY: `task` keeps the cell alive (`Parks`) until someone takes
@@ -231,10 +218,7 @@ impl<T: Parks> Wake<T> {
         wake.parked.store(raw.as_ptr(), Relaxed);
         // AcqRel: the Release publishes the stored task to the unparker
         // whose CAS reads `PARKED` (Acquire).
-        match wake
-            .state
-            .compare_exchange(PARKING, PARKED, AcqRel, Acquire)
-        {
+        match wake.state.compare_exchange(ACTIVE, PARKED, AcqRel, Acquire) {
             Ok(_) => None,
             Err(NOTIFIED) => {
                 wake.consume_token();

@@ -3,7 +3,7 @@
 //!
 //! The goroutine thread runs the park loop every primitive runs
 //! (`Claim::wait`: re-check the condition, park, repeat), with the M's
-//! switch-out folded in (`finish_park`). When it really parks, it blocks
+//! half of the park folded in (`finish_park`, after the switch-out). When it really parks, it blocks
 //! on a one-slot "run queue" (a loom condvar) until an unparker queues
 //! its task; a lost wake-up therefore leaves it blocked forever, which
 //! loom reports as a deadlock. Wakers publish their condition (Release)
@@ -70,11 +70,8 @@ impl World {
 /// `Claim::wait` plus the M's half: park until `wakers` published.
 fn goroutine(w: &Arc<World>, wakers: usize) {
     while w.published.load(Acquire) < wakers {
-        if !w.wake.begin_park() {
-            continue; // a token: re-check
-        }
         if Wake::finish_park(Box::new(TaskBox(w.clone()))).is_some() {
-            continue; // unparked during the switch-out: requeued
+            continue; // a token (unparked before the park): requeued, re-check
         }
         // Parked: wait to be queued (forever, on a lost wake-up).
         let mut q = w.queue.lock().unwrap();
@@ -137,9 +134,9 @@ fn a_token_is_consumed_once() {
         let w2 = w.clone();
         let t = loom::thread::spawn(move || assert!(w2.wake.unpark().is_none()));
         t.join().unwrap();
-        // One token: the first park returns at once, the second parks.
-        assert!(!w.wake.begin_park());
-        assert!(w.wake.begin_park());
+        // One token: the first park hands the task straight back, the
+        // second parks.
+        assert!(Wake::finish_park(Box::new(TaskBox(w.clone()))).is_some());
         assert!(Wake::finish_park(Box::new(TaskBox(w.clone()))).is_none());
         let task = w.wake.unpark().expect("the parked task comes out");
         assert!(Arc::ptr_eq(&task.0, &w));

@@ -210,8 +210,9 @@ pub(crate) fn current_waiter() -> Waiter {
     }
 }
 
-/// Parks the current goroutine until `unpark` (or returns at once if an
-/// unpark token is pending). Outside a goroutine, parks the OS thread.
+/// Parks the current goroutine until `unpark` (or, if an unpark token is
+/// pending, only switches out and back). Outside a goroutine, parks the OS
+/// thread.
 /// Callers re-check their condition in a loop (a stale token can end a park).
 pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'static>) {
     let Some(m) = current_m() else {
@@ -227,11 +228,9 @@ pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'st
         std::thread::park();
         return;
     };
+    // The M finishes the park after the switch (`queue::Wake`): a pending
+    // unpark token makes it requeue us at once instead.
     g.set_block_reason(Some(reason));
-    if !g.wake.begin_park() {
-        g.set_block_reason(None);
-        return;
-    }
     drop(current);
     m.switch.set(Switch::Park);
     drop(m);

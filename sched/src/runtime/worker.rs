@@ -457,9 +457,6 @@ fn after_switch(m: &MCtx, task: Task) {
             });
         }
         Switch::Park => {
-            if let Some(pid) = m.with_p(|p| p.id) {
-                PCounters::bump(&shared.p(pid).counters.parks);
-            }
             emit(shared, || Event::GBlocked {
                 g: gid(task.g().id),
                 reason: task.g().block_reason().unwrap_or(model::BlockReason::Other),
@@ -473,9 +470,23 @@ fn after_switch(m: &MCtx, task: Task) {
             }
             // The task parks in its own descriptor (no reference count
             // taken for it: `queue/wake.rs`).
-            if let Some(task) = crate::queue::Wake::finish_park(task) {
-                // An unpark raced the switch-out: runnable at once.
-                ready_local(m, task);
+            match crate::queue::Wake::finish_park(task) {
+                None => {
+                    if let Some(pid) = m.with_p(|p| p.id) {
+                        PCounters::bump(&shared.p(pid).counters.parks);
+                    }
+                }
+                Some(task) => {
+                    // An unpark came first (or an earlier operation's token
+                    // was pending): runnable at once, to re-check its
+                    // condition.
+                    task.g().set_block_reason(None);
+                    emit(shared, || Event::GUnblocked {
+                        g: gid(task.g().id),
+                        by: None,
+                    });
+                    ready_local(m, task);
+                }
             }
         }
         Switch::SyscallNoP => {
