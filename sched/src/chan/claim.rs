@@ -58,6 +58,12 @@ impl Claim {
         Claim::with(Winner::single())
     }
 
+    /// [`Claim::single`] for an operation without a timer, reachable only
+    /// through one channel's queue (`Winner::lone`: no CAS to claim it).
+    pub(crate) fn lone() -> Claim {
+        Claim::with(Winner::lone())
+    }
+
     /// A fresh, unclaimed `select!` of the calling goroutine (or thread).
     pub(crate) fn select() -> Claim {
         Claim::with(Winner::select())

@@ -61,7 +61,7 @@ impl<T> Waiter<T> {
     /// (`queue::Pinned`) and is queued as an [`Entry::Lent`].
     pub(crate) fn alone(value: Option<T>) -> Self {
         Waiter {
-            claim: ClaimRef::Own(Claim::single()),
+            claim: ClaimRef::Own(Claim::lone()),
             arm: 0,
             slot: ValueSlot::new(value),
         }

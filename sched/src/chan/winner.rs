@@ -30,8 +30,31 @@ const UNCLAIMED: usize = usize::MAX - 1;
 /// Who completed an operation; see the module docs.
 #[derive(Debug)]
 pub(crate) enum Winner {
-    Single(AtomicUsize),
+    /// `lone`: see [`Winner::lone`].
+    Single {
+        word: AtomicUsize,
+        lone: bool,
+    },
     Select(Mutex<Option<usize>>),
+}
+
+/// Claims `word` for `arm`: a CAS, or for a lone operation a load and a
+/// store (its claimers are serialised by a channel lock: [`Winner::lone`]).
+fn claim_word(word: &AtomicUsize, lone: bool, arm: usize) -> bool {
+    if lone {
+        // Relaxed: the channel lock orders every claimer (see `lone`).
+        if word.load(Relaxed) != UNCLAIMED {
+            return false;
+        }
+        // Release: pairs with the Acquire load in `get` (as the CAS's did).
+        word.store(arm, Release);
+        return true;
+    }
+    // AcqRel/Acquire: the CAS alone decides (its atomicity is the
+    // exclusion); no data travels through it — the value the winner moves
+    // is published by `Claim::finish` (Release) to `Claim::wait` (Acquire).
+    word.compare_exchange(UNCLAIMED, arm, AcqRel, Acquire)
+        .is_ok()
 }
 
 /// What [`Winner::claim_pair`] achieved.
@@ -52,7 +75,26 @@ fn lock(m: &Mutex<Option<usize>>) -> MutexGuard<'_, Option<usize>> {
 impl Winner {
     /// An unclaimed plain send or receive.
     pub(crate) fn single() -> Self {
-        Winner::Single(AtomicUsize::new(UNCLAIMED))
+        Winner::Single {
+            word: AtomicUsize::new(UNCLAIMED),
+            lone: false,
+        }
+    }
+
+    /// An unclaimed plain send or receive without a timer: reachable only
+    /// through its one channel's queue, so every claim of it is made under
+    /// that channel's lock (a partner's `take_partner`, a registering
+    /// select's `claim_pair`), or by `close` after it took the waiter out
+    /// of the queue under that lock. Claimers never race, and the claim is
+    /// a load and a store, not a CAS (a locked instruction fewer per
+    /// blocked operation). Were the rule broken, two winners would both
+    /// move a value, and the waiter's slot would refuse the second loudly
+    /// (`Waiter::put`, `take`), not silently.
+    pub(crate) fn lone() -> Self {
+        Winner::Single {
+            word: AtomicUsize::new(UNCLAIMED),
+            lone: true,
+        }
     }
 
     /// An unclaimed `select!`.
@@ -63,11 +105,7 @@ impl Winner {
     /// Claims the operation for `arm`; false if someone else already has.
     pub(crate) fn try_claim(&self, arm: usize) -> bool {
         match self {
-            // AcqRel/Acquire: the CAS alone decides (its atomicity is the
-            // exclusion); no data travels through it — the value the
-            // winner moves is published by `Claim::finish` (Release) to
-            // `Claim::wait` (Acquire).
-            Winner::Single(w) => w.compare_exchange(UNCLAIMED, arm, AcqRel, Acquire).is_ok(),
+            Winner::Single { word, lone } => claim_word(word, *lone, arm),
             Winner::Select(m) => {
                 let mut w = lock(m);
                 if w.is_some() {
@@ -89,16 +127,12 @@ impl Winner {
             panic!("only a select claims itself together with a partner");
         };
         match other {
-            Winner::Single(theirs) => {
+            Winner::Single { word, lone } => {
                 let mut a = lock(mine);
                 if a.is_some() {
                     return Pair::SelfTaken;
                 }
-                // AcqRel/Acquire: as in `try_claim`.
-                if theirs
-                    .compare_exchange(UNCLAIMED, other_arm, AcqRel, Acquire)
-                    .is_err()
-                {
+                if !claim_word(word, *lone, other_arm) {
                     return Pair::PartnerTaken;
                 }
                 *a = Some(arm);
@@ -131,7 +165,7 @@ impl Winner {
         match self {
             // Acquire: pairs with the claiming CAS; the caller learns only
             // the arm (see `try_claim`).
-            Winner::Single(w) => match w.load(Acquire) {
+            Winner::Single { word, .. } => match word.load(Acquire) {
                 UNCLAIMED => None,
                 arm => Some(arm),
             },
