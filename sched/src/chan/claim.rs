@@ -15,8 +15,8 @@
 //! it finds a channel ready halfway through, it must claim *itself and the
 //! partner* atomically — [`Claim::claim_pair`] holds the select's claim
 //! lock while it claims the partner (`winner.rs`: a plain operation is one
-//! CAS word, a select a locked one; two selects are locked in address
-//! order). The lock order is channel lock → claim locks (by address), and
+//! word, claimed by CAS or, without a timer, under its channel's lock; a
+//! select's is a locked one; two selects are locked in address order). The lock order is channel lock → claim locks (by address), and
 //! no one takes a channel lock while holding a claim lock, so there is no
 //! cycle.
 //!

@@ -5,8 +5,9 @@
 //!
 //! - a plain send or receive (**`Single`**) is only ever claimed by
 //!   others, one at a time: one compare-and-swap `UNCLAIMED → arm` decides
-//!   (Go's `sudog` needs none: it is only reachable under the channel lock;
-//!   ours is also reachable from a timer);
+//!   when a timer may claim it too; without a timer it is reachable only
+//!   under its channel's lock, as Go's `sudog` is, and a load and a store
+//!   decide (`lone`, [`Winner::lone`]);
 //! - a `select!` (**`Select`**) is claimed by others too, but while it
 //!   registers it must claim *itself and a partner* both-or-neither
 //!   (`claim.rs`). Its word therefore changes only under its own lock:
@@ -18,8 +19,10 @@
 //!
 //! A plain operation never claims anything but itself being claimed, so
 //! the common path — a blocked send or receive woken by its partner — costs
-//! one CAS instead of a lock and an unlock. `winner_loom.rs` checks this
-//! file under loom.
+//! no locked instruction for the claim (one CAS with a timer) instead of a
+//! lock and an unlock. `winner_loom.rs` checks this file under loom (the
+//! CAS and the select lock; a `lone` word is ordered by the channel lock,
+//! which is not this file's).
 
 use super::winner_sync::{AtomicUsize, Mutex, MutexGuard, Ordering::*};
 
