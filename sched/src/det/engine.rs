@@ -114,8 +114,8 @@ where
     });
     // A run started inside a goroutine of the production engine: its
     // goroutines must not look like the M's (`engine::visible` asks the M
-    // context first). Given back when the run ends.
-    let hidden_m = crate::runtime::hide_m();
+    // context first). Given back when the run ends (or unwinds).
+    let _hidden_m = crate::runtime::hide_m();
     context::set_current(Some(exec.clone()));
     let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
     let out = slot.clone();
@@ -133,9 +133,6 @@ where
     lp.run();
     let (failure, trace, steps) = lp.finish();
     context::set_current(None);
-    if hidden_m.is_some() {
-        crate::runtime::set_current_m(hidden_m);
-    }
     let value = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     let result = match (failure, value) {
         (Some(f), _) => Err(f),

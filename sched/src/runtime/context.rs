@@ -122,10 +122,22 @@ pub(crate) fn ask_switch(why: Switch) -> Asked {
 
 /// Takes this thread's M context away (a deterministic run starting on an
 /// M's thread, inside a goroutine: its goroutines must not look like the
-/// M's, see [`Entry::NotM`]); the run gives it back with [`set_current_m`].
+/// M's, see [`Entry::NotM`]) until the returned guard drops, also when the
+/// run unwinds.
 #[inline(never)]
-pub(crate) fn hide_m() -> Option<Rc<MCtx>> {
-    M_CTX.with(|c| c.borrow_mut().take())
+pub(crate) fn hide_m() -> HiddenM {
+    HiddenM(M_CTX.with(|c| c.borrow_mut().take()))
+}
+
+/// The M context [`hide_m`] took; put back on drop.
+pub(crate) struct HiddenM(Option<Rc<MCtx>>);
+
+impl Drop for HiddenM {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            set_current_m(Some(m));
+        }
+    }
 }
 
 #[inline(never)]

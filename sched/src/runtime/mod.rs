@@ -48,7 +48,7 @@ pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
-pub(crate) use context::{entry, hide_m, set_current_m, Entry};
+pub(crate) use context::{entry, hide_m, Entry};
 pub use join::JoinHandle;
 pub(crate) use join::{JoinInner, JoinRef, Waiter};
 pub use stats::{PStats, Stats};
