@@ -13,55 +13,56 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Selects per fairness test.
+const FAIR_N: u64 = 10_000;
+
+/// A channel holding `FAIR_N` copies of `v` (its sender kept alive).
+fn full_of(v: u8) -> (sched::chan::Sender<u8>, sched::chan::Receiver<u8>) {
+    let (tx, rx) = chan::<u8>(FAIR_N as usize);
+    for _ in 0..FAIR_N {
+        tx.send(v).unwrap();
+    }
+    (tx, rx)
+}
+
+/// Arm 0 won `first` of `FAIR_N` selects between two ready arms:
+/// Binomial(N, 1/2), sigma = sqrt(N)/2 = 50; 5 sigma fails once in ~1.7e6 runs.
+fn assert_one_half(first: u64) {
+    assert!(
+        first.abs_diff(FAIR_N / 2) <= 5 * 50,
+        "arm 0 won {first} of {FAIR_N} selects"
+    );
+}
+
 #[test]
 fn ready_arms_are_chosen_uniformly() {
-    const N: u64 = 10_000;
-    let (a_tx, a_rx) = chan::<u8>(N as usize);
-    let (b_tx, b_rx) = chan::<u8>(N as usize);
-    for _ in 0..N {
-        a_tx.send(0).unwrap();
-        b_tx.send(1).unwrap();
-    }
+    let ((_a, a_rx), (_b, b_rx)) = (full_of(0), full_of(1));
     let mut first = 0u64;
-    for _ in 0..N {
+    for _ in 0..FAIR_N {
         select! {
             recv(a_rx) -> v => { assert_eq!(v, Ok(0)); first += 1; }
             recv(b_rx) -> v => assert_eq!(v, Ok(1)),
         }
     }
-    // Binomial(N, 1/2): sigma = sqrt(N)/2 = 50; 5 sigma fails once in ~1.7e6 runs.
-    let (mean, five_sigma) = (N / 2, 5 * 50);
-    assert!(
-        first.abs_diff(mean) <= five_sigma,
-        "arm 0 won {first} of {N} selects"
-    );
+    assert_one_half(first);
 }
 
 /// Two ready arms around one that never is: still one half each (an arm
-/// order that merely rotated would favour the arm after the empty one 2:1).
+/// order that merely rotated would favour the arm after the empty one 2:1,
+/// 1,667 off the mean).
 #[test]
 fn ready_arms_are_chosen_uniformly_around_an_empty_one() {
-    const N: u64 = 10_000;
-    let (a_tx, a_rx) = chan::<u8>(N as usize);
+    let ((_a, a_rx), (_c, c_rx)) = (full_of(0), full_of(2));
     let (_b_tx, b_rx) = chan::<u8>(0);
-    let (c_tx, c_rx) = chan::<u8>(N as usize);
-    for _ in 0..N {
-        a_tx.send(0).unwrap();
-        c_tx.send(2).unwrap();
-    }
     let mut first = 0u64;
-    for _ in 0..N {
+    for _ in 0..FAIR_N {
         select! {
             recv(a_rx) -> v => { assert_eq!(v, Ok(0)); first += 1; }
             recv(b_rx) -> _ => unreachable!("nothing is ever sent on b"),
             recv(c_rx) -> v => assert_eq!(v, Ok(2)),
         }
     }
-    // Binomial(N, 1/2), 5 sigma as above; a 2:1 bias would be 1,667 off.
-    assert!(
-        first.abs_diff(N / 2) <= 5 * 50,
-        "arm 0 won {first} of {N} selects"
-    );
+    assert_one_half(first);
 }
 
 #[test]
