@@ -16,9 +16,9 @@
 //! partner* atomically — [`Claim::claim_pair`] holds the select's claim
 //! lock while it claims the partner (`winner.rs`: a plain operation is one
 //! word, claimed by CAS or, without a timer, under its channel's lock; a
-//! select's is a locked one; two selects are locked in address order). The lock order is channel lock → claim locks (by address), and
-//! no one takes a channel lock while holding a claim lock, so there is no
-//! cycle.
+//! select's is a locked one; two selects are locked in address order).
+//! The lock order is channel lock → claim locks (by address), and no one
+//! takes a channel lock while holding a claim lock, so there is no cycle.
 //!
 //! A plain blocked send or receive keeps its `Claim` inside its only
 //! [`Waiter`](super::waiter::Waiter) (one allocation per blocked

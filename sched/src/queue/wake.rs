@@ -210,6 +210,8 @@ impl<T: Parks> Wake<T> {
         // allocation that the move below hands over.
         let wake = unsafe { &*wake };
         let raw = task.into_raw();
+        // Relaxed: a check of the cell's own last write (this M's, or the
+        // unparker's null, ordered by the run queues).
         debug_assert!(
             wake.parked.load(Relaxed).is_null(),
             "a goroutine parked twice"

@@ -34,14 +34,7 @@ where
     // Nothing below switches goroutines until `preempt_point`, so the M's
     // context may be held (not its thread-local: see context.rs) until then.
     let (task, handle) = make_task(&m.shared, Some(&m), f, Location::caller());
-    let to_slot = m.shared.policy.ready_to_runnext(true);
-    match super::worker::push_on_p(&m, task, to_slot) {
-        None => m.shared.wakep_for_own_p(),
-        Some(task) => {
-            m.shared.global.push(task);
-            super::worker::wake_after_ready(&m.shared);
-        }
-    }
+    super::worker::queue_here(&m, task, m.shared.policy.ready_to_runnext(true));
     drop(m);
     preempt_check();
     handle
@@ -134,9 +127,7 @@ pub fn yield_now() {
 pub fn preempt_point() {
     match super::context::entry() {
         Entry::Run => {}
-        Entry::Preempt => {
-            switch_out(Switch::Preempted);
-        }
+        Entry::Preempt => preempt(),
         Entry::NotM => {
             if let Some(x) = crate::det::context::current() {
                 let op = crate::engine::Op::new(

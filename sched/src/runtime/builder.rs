@@ -265,7 +265,7 @@ impl Runtime {
         alive.dedup_by_key(|g| g.id);
         let leaks: Vec<GoroutineInfo> = alive
             .iter()
-            .filter(|g| g.id != main_id && !g.has_exited())
+            .filter(|g| g.id != main_id)
             .map(|g| GoroutineInfo::of(g))
             .collect();
         if !leaks.is_empty() {

@@ -61,16 +61,11 @@ impl Idle {
     /// start a spinning M on an idle P (it is already counted as spinning;
     /// call [`Idle::cancel_wake`] if no P can be had).
     pub(crate) fn claim_wake(&self) -> bool {
-        // SeqCst: orders the caller's publication before the reads below;
-        // pairs with the fence in `stop_spinning_and_recheck`.
+        // SeqCst: orders the caller's publication before the reads of
+        // `claim_wake_for_own_p`; pairs with the fence in
+        // `stop_spinning_and_recheck`.
         fence(SeqCst);
-        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
-            return false;
-        }
-        // SeqCst: one claimant wins the right to start the spinner.
-        self.nmspinning
-            .compare_exchange(0, 1, SeqCst, SeqCst)
-            .is_ok()
+        self.claim_wake_for_own_p()
     }
 
     /// [`Idle::claim_wake`] for work the caller pushed onto its *own* P,

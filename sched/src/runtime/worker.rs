@@ -521,8 +521,15 @@ fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
 /// Queues a woken goroutine on this M's P (slot or tail per policy), or on
 /// the global queue if the M holds no P; then wakes a P if none is spinning.
 pub(crate) fn ready_local(m: &MCtx, task: Task) {
+    queue_here(m, task, m.shared.policy.ready_to_runnext(false));
+}
+
+/// Queues `task` on this M's P (slot or tail: `to_slot`), or on the global
+/// queue if the M holds no P, and wakes a P for it if none is spinning:
+/// without a fence after an own-P push (`Idle::claim_wake_for_own_p`),
+/// with one after a global push.
+pub(crate) fn queue_here(m: &MCtx, task: Task, to_slot: bool) {
     let shared = &m.shared;
-    let to_slot = shared.policy.ready_to_runnext(false);
     match push_on_p(m, task, to_slot) {
         None => shared.wakep_for_own_p(),
         Some(task) => {

@@ -121,32 +121,15 @@ fn poll_in_random_order(arms: &mut [&mut dyn Arm]) -> Option<usize> {
 }
 
 /// One of the ready arms, uniformly (a recorded choice when there are
-/// several). The ready set of up to 64 arms is a bit set on the stack: a
-/// `Vec` of indices was a malloc and a free per select.
+/// several): the deterministic engine's poll, and production's beyond 64
+/// arms.
 fn pick_ready(arms: &[&mut dyn Arm]) -> Option<usize> {
-    if arms.len() > 64 {
-        let ready: Vec<usize> = (0..arms.len()).filter(|&i| arms[i].ready()).collect();
-        return match ready.len() {
-            0 => None,
-            1 => Some(ready[0]), // no choice to record
-            n => Some(ready[engine::random(n)]),
-        };
+    let ready: Vec<usize> = (0..arms.len()).filter(|&i| arms[i].ready()).collect();
+    match ready.len() {
+        0 => None,
+        1 => Some(ready[0]), // no choice to record
+        n => Some(ready[engine::random(n)]),
     }
-    let ready = (0..arms.len())
-        .filter(|&i| arms[i].ready())
-        .fold(0u64, |set, i| set | 1 << i);
-    let n = ready.count_ones() as usize;
-    let k = match n {
-        0 => return None,
-        1 => 0, // no choice to record
-        n => engine::random(n),
-    };
-    // The k-th set bit: clear the k lowest, take the next.
-    let mut set = ready;
-    for _ in 0..k {
-        set &= set - 1;
-    }
-    Some(set.trailing_zeros() as usize)
 }
 
 /// Passes 3 and 4: registers on every arm, parks, cleans up.
