@@ -140,9 +140,9 @@ impl<T> Chan<T> {
             };
         }
         match take_partner(&mut st.recvq, me) {
-            Partner::Found(w) => {
+            Partner::Found(mut w) => {
                 w.put(v);
-                w.claim.finish();
+                w.claim().finish();
                 return SendStep::Sent;
             }
             Partner::SelfTaken => return SendStep::Lost(v),
@@ -169,9 +169,9 @@ impl<T> Chan<T> {
             return RecvStep::Got(v);
         }
         match take_partner(&mut st.sendq, me) {
-            Partner::Found(w) => {
+            Partner::Found(mut w) => {
                 let v = w.take().expect("a blocked sender carries its value");
-                w.claim.finish();
+                w.claim().finish();
                 return RecvStep::Got(v);
             }
             Partner::SelfTaken => return RecvStep::Lost,
@@ -211,8 +211,8 @@ impl<T> Chan<T> {
     /// elsewhere or timed out; Go's `dequeueSudoG`).
     pub(crate) fn unregister(&self, claim: &Claim) {
         let mut st = self.lock();
-        st.sendq.retain(|w| !claim.same(&w.claim));
-        st.recvq.retain(|w| !claim.same(&w.claim));
+        st.sendq.retain(|w| !claim.same(w.claim()));
+        st.recvq.retain(|w| !claim.same(w.claim()));
     }
 
     /// Closes the channel (Go's `closechan`); false if it already was.
@@ -235,8 +235,8 @@ impl<T> Chan<T> {
         // this very channel.
         drop(dropped);
         for w in waiters {
-            if w.claim.try_claim(w.arm) {
-                w.claim.finish();
+            if w.claim().try_claim(w.arm()) {
+                w.claim().finish();
             }
         }
         !was_closed
@@ -253,16 +253,16 @@ fn claim_self(me: Me<'_>) -> bool {
 
 /// Whether a queue holds a waiter nobody has claimed yet.
 fn has_live<T>(q: &Queue<T>) -> bool {
-    q.iter().any(|w| !w.claim.is_claimed())
+    q.iter().any(|w| !w.claim().is_claimed())
 }
 
 /// Moves the oldest blocked sender's value into the buffer (after a receive
 /// freed a slot).
 fn refill<T>(st: &mut State<T>) {
-    if let Partner::Found(w) = take_partner(&mut st.sendq, None) {
+    if let Partner::Found(mut w) = take_partner(&mut st.sendq, None) {
         st.buf
             .push_back(w.take().expect("a blocked sender carries its value"));
-        w.claim.finish();
+        w.claim().finish();
     }
 }
 
@@ -273,12 +273,12 @@ fn take_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
     while i < q.len() {
         let w = &q[i];
         let outcome = match me {
-            Some((c, _)) if c.same(&w.claim) => {
+            Some((c, _)) if c.same(w.claim()) => {
                 i += 1;
                 continue;
             }
-            Some((c, arm)) => c.claim_pair(arm, &w.claim, w.arm),
-            None if w.claim.try_claim(w.arm) => Pair::Both,
+            Some((c, arm)) => c.claim_pair(arm, w.claim(), w.arm()),
+            None if w.claim().try_claim(w.arm()) => Pair::Both,
             None => Pair::PartnerTaken,
         };
         match outcome {
@@ -320,12 +320,12 @@ impl<T> Chan<T> {
             SendStep::Lost(_) => unreachable!("an unregistered send cannot be claimed"),
         };
         let Some(deadline) = deadline else {
-            let w = std::pin::pin!(Pinned::new(Waiter::alone(Some(v))));
+            let w = std::pin::pin!(Pinned::with_cell(Claim::lone(), Some(v)));
             Self::push_sender(&mut st, Entry::Lent(w.as_ref().lend()));
             drop(st);
             self.wait_lent(&w, op);
             // A value still in the slot: the channel closed first.
-            return w.take().map_or(Ok(()), |v| Err((v, true)));
+            return w.as_ref().take_cell().map_or(Ok(()), |v| Err((v, true)));
         };
         if engine::until(deadline).is_zero() {
             return Err((v, false));
@@ -351,11 +351,11 @@ impl<T> Chan<T> {
             RecvStep::Lost => unreachable!("an unregistered receive cannot be claimed"),
         }
         let Some(deadline) = deadline else {
-            let w = std::pin::pin!(Pinned::new(Waiter::alone(None)));
+            let w = std::pin::pin!(Pinned::with_cell(Claim::lone(), None));
             Self::push_receiver(&mut st, Entry::Lent(w.as_ref().lend()));
             drop(st);
             self.wait_lent(&w, op);
-            return w.take().ok_or(true);
+            return w.as_ref().take_cell().ok_or(true);
         };
         if engine::until(deadline).is_zero() {
             return Err(false);
@@ -371,21 +371,24 @@ impl<T> Chan<T> {
     /// complete. If the wait is cut short (the goroutine's stack is unwound
     /// while parked: a runtime or a deterministic run ending under it), the
     /// entry is taken out of the queue first, so the frame can go.
-    fn wait_lent(&self, w: &Pinned<Waiter<T>>, op: &Op) {
+    fn wait_lent(&self, w: &Pinned<Claim, T>, op: &Op) {
         struct Dequeue<'a, T> {
             chan: &'a Chan<T>,
-            w: &'a Pinned<Waiter<T>>,
+            claim: &'a Claim,
         }
         impl<T> Drop for Dequeue<'_, T> {
             fn drop(&mut self) {
                 // Done: whoever completed it took the entry out first.
-                if !self.w.claim.is_done() {
-                    self.chan.unregister(&self.w.claim);
+                if !self.claim.is_done() {
+                    self.chan.unregister(self.claim);
                 }
             }
         }
-        let _dequeue = Dequeue { chan: self, w };
-        w.claim.wait(op);
+        let _dequeue = Dequeue {
+            chan: self,
+            claim: w,
+        };
+        w.wait(op);
     }
 
     /// Parks until the timed operation completes or its timer claims it;

@@ -90,9 +90,10 @@ impl Winner {
     /// select's `claim_pair`), or by `close` after it took the waiter out
     /// of the queue under that lock. Claimers never race, and the claim is
     /// a load and a store, not a CAS (a locked instruction fewer per
-    /// blocked operation). Were the rule broken, two winners would both
-    /// move a value, and the waiter's slot would refuse the second loudly
-    /// (`Waiter::put`, `take`), not silently.
+    /// blocked operation). Were the rule broken, two winners could not
+    /// both move a value anyway: the value moves only through the queue
+    /// entry (`Entry::Lent`, the unique `PinnedRef` to the waiter's cell),
+    /// which one party at a time can hold.
     pub(crate) fn lone() -> Self {
         Winner::Single {
             word: AtomicUsize::new(UNCLAIMED),

@@ -14,7 +14,7 @@
 //! one `AtomicPtr` with `swap`/CAS, exactly as in Go.
 //!
 //! Because slots are atomics, the run queues have no shared `UnsafeCell`
-//! (`value_slot.rs`, which holds a value of any type, is the one cell): loom
+//! (`value_slot.rs` and `pinned.rs`' cell hold values of any type): loom
 //! sees every access as an atomic operation.
 
 use std::num::NonZeroUsize;

@@ -44,6 +44,7 @@
 //! | `slot_puts_and_takes_hand_over_each_item_once` | 522 / 30 ms | 3 348 / 0.2 s |
 //! | `value_slot_put_and_take_hand_over_each_value_once` | 314 / 30 ms | 1 972 / 0.2 s |
 //! | `pinned_value_outlives_every_access_through_its_ref` | 93 / 10 ms | 228 / 10 ms |
+//! | `pinned_cell_moves_between_owner_and_holder` | 12 / <10 ms | 12 / <10 ms |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
@@ -431,7 +432,7 @@ fn read(f: &Frame) -> usize {
 #[test]
 fn pinned_value_outlives_every_access_through_its_ref() {
     explore(|| {
-        let owner = Box::pin(Pinned::new(Frame(UnsafeCell::new(7))));
+        let owner = Box::pin(Pinned::<_, ()>::with_cell(Frame(UnsafeCell::new(7)), None));
         let first = owner.as_ref().lend();
         let holder = thread::spawn(move || {
             let v = read(&first);
@@ -443,5 +444,27 @@ fn pinned_value_outlives_every_access_through_its_ref() {
         drop(owner);
         assert_eq!(holder.join().unwrap(), 7);
         assert_eq!(again.join().unwrap(), 7);
+    });
+}
+
+/// A blocked channel operation's value in its waiter's cell (`pinned.rs`):
+/// the owner lends the cell full (a blocked sender), a holder on another
+/// thread takes the value and puts an answer back (as a receiver would
+/// fill a blocked receiver's cell), then drops the reference; the owner
+/// takes the cell back. Loom tracks the cell: an access through the
+/// reference not ordered before the owner's `take_cell` fails the test.
+#[test]
+fn pinned_cell_moves_between_owner_and_holder() {
+    explore(|| {
+        let owner = Box::pin(Pinned::with_cell((), Some(Box::new(1u32))));
+        let mut lent = owner.as_ref().lend();
+        let holder = thread::spawn(move || {
+            let v = lent.take().expect("lent full");
+            assert!(lent.put(Box::new(*v + 1)).is_ok());
+            assert!(lent.put(Box::new(0)).is_err(), "a full cell refuses");
+        });
+        assert_eq!(owner.as_ref().take_cell().map(|b| *b), Some(2));
+        assert_eq!(owner.as_ref().take_cell(), None);
+        holder.join().unwrap();
     });
 }

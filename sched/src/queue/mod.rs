@@ -15,9 +15,9 @@
 //! | `runnext.rs`  | the stealable `runnext` slot |
 //! | `slot.rs`     | `Slot`: a one-item mailbox (an unlocked mutex's value) |
 //! | `static_ref.rs` | `StaticRef`: an atomic `Option<&'static T>` (the spawn location of the goroutine a P runs) |
-//! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a blocked channel operation's value) |
+//! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a `select!` arm's or timed channel operation's value; a goroutine's body) |
 //! | `wake.rs`     | `Wake`: a goroutine's park / unpark protocol and its parked task's cell |
-//! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer (a blocked channel operation's waiter) |
+//! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer, with a cell the holder owns while lent (a blocked channel operation's waiter and value) |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |

@@ -37,17 +37,33 @@
 //! only when the owner wakes spuriously on another thread while the holder
 //! is still finishing (`chan/channel.rs`), for the length of an `unpark`.
 //! `loom_tests.rs` checks the hand-back under loom.
+//!
+//! ## The cell
+//!
+//! Besides the shared value, a `Pinned<T, V>` has a cell for one `V` that
+//! moves between the owner and the holder: a blocked channel operation's
+//! value (Go's `sudog.elem`). The holder of the `PinnedRef` owns the cell
+//! while the value is lent (it is the only reference, and `put`/`take` need
+//! `&mut PinnedRef`); the owner owns it otherwise (`Pinned::take_cell`
+//! first waits for the reference to come back). So each access is a plain
+//! read or write, where the `ValueSlot` it replaces took a locked CAS per
+//! access, on the other goroutine's cache line. The orderings are those of
+//! the lending: the Relaxed `lend` store is published by whatever hands the
+//! reference over, and the Release store of the reference's drop pairs with
+//! the owner's Acquire load in `take_cell`.
 
-use super::sync::{spin_wait, yield_thread, AtomicBool, Ordering};
+use super::sync::{spin_wait, yield_thread, AtomicBool, Ordering, UnsafeCell};
 use std::marker::{PhantomData, PhantomPinned};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::ptr::NonNull;
 
-/// A value on its owner's stack that can be lent to one party at a time
-/// (module docs).
-pub(crate) struct Pinned<T> {
+/// A value on its owner's stack that can be lent to one party at a time,
+/// with a cell whose `V` moves between them (module docs).
+pub(crate) struct Pinned<T, V = ()> {
     value: T,
+    /// The holder's while lent, the owner's otherwise (module docs).
+    cell: UnsafeCell<Option<V>>,
     /// Whether a `PinnedRef` to this value exists.
     lent: AtomicBool,
     /// The pointer in a `PinnedRef` must stay valid: the value never moves.
@@ -56,10 +72,12 @@ pub(crate) struct Pinned<T> {
     _owner: PhantomData<std::cell::Cell<()>>,
 }
 
-impl<T> Pinned<T> {
-    pub(crate) fn new(value: T) -> Self {
+impl<T, V> Pinned<T, V> {
+    /// A value and a cell holding `cell`.
+    pub(crate) fn with_cell(value: T, cell: Option<V>) -> Self {
         Pinned {
             value,
+            cell: UnsafeCell::new(cell),
             lent: AtomicBool::new(false),
             _pin: PhantomPinned,
             _owner: PhantomData,
@@ -69,7 +87,7 @@ impl<T> Pinned<T> {
     /// Lends the value: the returned reference may go to another thread,
     /// and `self` will not be dropped before it is. Waits first for a
     /// previous reference to be returned.
-    pub(crate) fn lend(self: Pin<&Self>) -> PinnedRef<T> {
+    pub(crate) fn lend(self: Pin<&Self>) -> PinnedRef<T, V> {
         self.wait_returned();
         // Relaxed: only this thread lends (`!Sync`), and the Acquire load in
         // `wait_returned` ordered us after the previous holder's accesses.
@@ -80,6 +98,16 @@ impl<T> Pinned<T> {
             ptr: NonNull::from(self.get_ref()),
             _holds: PhantomData,
         }
+    }
+
+    /// Takes the cell's value, waiting first until no reference is out.
+    pub(crate) fn take_cell(self: Pin<&Self>) -> Option<V> {
+        self.wait_returned();
+        // SAFETY: no `PinnedRef` exists (we just saw `lent == false` with
+        // Acquire, after the last holder's accesses), only this thread can
+        // lend (`!Sync`), and it does not while we hold the cell: the
+        // access is exclusive, and it ends before we return.
+        self.cell.with_mut(|c| unsafe { (*c).take() })
     }
 
     fn wait_returned(&self) {
@@ -98,34 +126,65 @@ impl<T> Pinned<T> {
     }
 }
 
-impl<T> Deref for Pinned<T> {
+impl<T, V> Deref for Pinned<T, V> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.value
     }
 }
 
-impl<T> Drop for Pinned<T> {
+impl<T, V> Drop for Pinned<T, V> {
     fn drop(&mut self) {
         // The frame must outlive every access through a `PinnedRef`.
         self.wait_returned();
     }
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for Pinned<T> {
+impl<T: std::fmt::Debug, V> std::fmt::Debug for Pinned<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.value.fmt(f)
     }
 }
 
-/// A reference to a [`Pinned`] value, valid until dropped (module docs).
-pub(crate) struct PinnedRef<T> {
-    ptr: NonNull<Pinned<T>>,
-    /// Behaves as a `&T` for auto traits.
-    _holds: PhantomData<*const T>,
+/// A reference to a [`Pinned`] value, valid until dropped, and the owner
+/// of its cell meanwhile (module docs).
+pub(crate) struct PinnedRef<T, V = ()> {
+    ptr: NonNull<Pinned<T, V>>,
+    /// Behaves as a `&T` and a `V` for auto traits.
+    _holds: PhantomData<(*const T, V)>,
 }
 
-impl<T> Deref for PinnedRef<T> {
+impl<T, V> PinnedRef<T, V> {
+    /// Runs `f` on the cell. `&mut self`: this is the only reference.
+    fn with_cell<R>(&mut self, f: impl FnOnce(&mut Option<V>) -> R) -> R {
+        // SAFETY: the pointee is alive (as in `deref`), and while this
+        // reference exists the cell is its alone: the owner touches the
+        // cell only after the reference is dropped (`take_cell`), and no
+        // second reference exists (`lend` waits for this one to return).
+        // `&mut self` keeps the borrow exclusive for the call.
+        let cell = unsafe { &*std::ptr::addr_of!((*self.ptr.as_ptr()).cell) };
+        // SAFETY: as above, exclusive access for the duration of `f`.
+        cell.with_mut(|c| f(unsafe { &mut *c }))
+    }
+
+    /// Puts `v` into an empty cell; gives it back if the cell is full.
+    pub(crate) fn put(&mut self, v: V) -> Result<(), V> {
+        self.with_cell(|c| match c {
+            Some(_) => Err(v),
+            None => {
+                *c = Some(v);
+                Ok(())
+            }
+        })
+    }
+
+    /// Takes the cell's value, if there is one.
+    pub(crate) fn take(&mut self) -> Option<V> {
+        self.with_cell(Option::take)
+    }
+}
+
+impl<T, V> Deref for PinnedRef<T, V> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the owner's `Pinned` is pinned and its `Drop` waits until
@@ -135,7 +194,7 @@ impl<T> Deref for PinnedRef<T> {
     }
 }
 
-impl<T> Drop for PinnedRef<T> {
+impl<T, V> Drop for PinnedRef<T, V> {
     fn drop(&mut self) {
         // SAFETY: as in `deref`: the pointee is alive until the store below
         // completes; nothing touches it after. Only the flag is borrowed
@@ -147,15 +206,17 @@ impl<T> Drop for PinnedRef<T> {
     }
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for PinnedRef<T> {
+impl<T: std::fmt::Debug, V> std::fmt::Debug for PinnedRef<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         (**self).fmt(f)
     }
 }
 
-// SAFETY: a `PinnedRef<T>` is a shared reference to `T` (plus the owner's
-// flag, an atomic), usable on any thread: it is `Send` and `Sync` exactly
-// when `&T` is, that is when `T: Sync`.
-unsafe impl<T: Sync> Send for PinnedRef<T> {}
-// SAFETY: as for `Send`.
-unsafe impl<T: Sync> Sync for PinnedRef<T> {}
+// SAFETY: a `PinnedRef<T, V>` is a shared reference to `T` (plus the
+// owner's flag, an atomic) and the owner of a `V` (the cell, reached only
+// through `&mut self`): it may move to another thread when `&T` and `V`
+// may, that is when `T: Sync` and `V: Send`.
+unsafe impl<T: Sync, V: Send> Send for PinnedRef<T, V> {}
+// SAFETY: `&PinnedRef` reaches only the `&T` (the cell needs `&mut`), so
+// sharing it needs `T: Sync` alone.
+unsafe impl<T: Sync, V> Sync for PinnedRef<T, V> {}
