@@ -142,7 +142,7 @@ impl<T> Chan<T> {
         match take_partner(&mut st.recvq, me) {
             Partner::Found(mut w) => {
                 w.put(v);
-                w.claim().finish();
+                w.finish();
                 return SendStep::Sent;
             }
             Partner::SelfTaken => return SendStep::Lost(v),
@@ -171,7 +171,7 @@ impl<T> Chan<T> {
         match take_partner(&mut st.sendq, me) {
             Partner::Found(mut w) => {
                 let v = w.take().expect("a blocked sender carries its value");
-                w.claim().finish();
+                w.finish();
                 return RecvStep::Got(v);
             }
             Partner::SelfTaken => return RecvStep::Lost,
@@ -236,7 +236,7 @@ impl<T> Chan<T> {
         drop(dropped);
         for w in waiters {
             if w.claim().try_claim(w.arm()) {
-                w.claim().finish();
+                w.finish();
             }
         }
         !was_closed
@@ -262,7 +262,7 @@ fn refill<T>(st: &mut State<T>) {
     if let Partner::Found(mut w) = take_partner(&mut st.sendq, None) {
         st.buf
             .push_back(w.take().expect("a blocked sender carries its value"));
-        w.claim().finish();
+        w.finish();
     }
 }
 

@@ -36,7 +36,9 @@ pub(crate) const TIMED_OUT: usize = usize::MAX;
 /// One blocked operation; see the module docs.
 #[derive(Debug)]
 pub(crate) struct Claim {
-    handle: Handle,
+    /// How to wake the owner; `None` for a plain operation's claim, whose
+    /// queue entry knows instead (`waiter::Entry::Lent`).
+    handle: Option<Handle>,
     /// The arm that completed the operation (`TIMED_OUT` for a timer).
     winner: Winner,
     /// Set once the winner has moved its value; ends the owner's park loop.
@@ -44,9 +46,9 @@ pub(crate) struct Claim {
 }
 
 impl Claim {
-    fn with(winner: Winner) -> Claim {
+    fn with(winner: Winner, handle: Option<Handle>) -> Claim {
         Claim {
-            handle: engine::current(),
+            handle,
             winner,
             done: AtomicBool::new(false),
         }
@@ -55,18 +57,22 @@ impl Claim {
     /// A fresh, unclaimed send or receive of the calling goroutine (or
     /// thread): only others claim it, with one CAS (`winner.rs`).
     pub(crate) fn single() -> Claim {
-        Claim::with(Winner::single())
+        Claim::with(Winner::single(), Some(engine::current()))
     }
 
     /// [`Claim::single`] for an operation without a timer, reachable only
-    /// through one channel's queue (`Winner::lone`: no CAS to claim it).
+    /// through one channel's queue (`Winner::lone`: no CAS to claim it),
+    /// in a waiter lent from the owner's stack frame. On a goroutine's own
+    /// stack it holds no handle: its queue entry wakes the owner through
+    /// the goroutine's anchor (`waiter::Entry::finish`).
     pub(crate) fn lone() -> Claim {
-        Claim::with(Winner::lone())
+        let handle = (!crate::stack::running_anchored()).then(engine::current);
+        Claim::with(Winner::lone(), handle)
     }
 
     /// A fresh, unclaimed `select!` of the calling goroutine (or thread).
     pub(crate) fn select() -> Claim {
-        Claim::with(Winner::select())
+        Claim::with(Winner::select(), Some(engine::current()))
     }
 
     /// Claims the operation for `arm`; false if someone else already has.
@@ -94,10 +100,24 @@ impl Claim {
     /// Publishes the completed operation and wakes its owner. Called by the
     /// claimer after it has moved the value.
     pub(crate) fn finish(&self) {
+        self.publish();
+        self.handle
+            .as_ref()
+            .expect("a shared claim holds its owner's handle")
+            .unpark();
+    }
+
+    /// [`Claim::finish`] without the wake-up, for a claim whose owner is
+    /// woken by other means (`waiter::Entry::finish`).
+    pub(crate) fn publish(&self) {
         // Release: pairs with the Acquire load in `wait`, so the owner sees
         // the value the claimer moved into its waiter's slot.
         self.done.store(true, Release);
-        self.handle.unpark();
+    }
+
+    /// The owner's handle, if the claim holds one (see [`Claim::lone`]).
+    pub(crate) fn handle(&self) -> Option<&Handle> {
+        self.handle.as_ref()
     }
 
     /// Whether the operation has been completed and published.

@@ -51,6 +51,11 @@ impl<T> Waiter<T> {
 /// allocation, no reference count, no locked instruction to move the value:
 /// the frame outlives the entry, and the entry owns the cell while it
 /// exists, `queue/pinned.rs`).
+///
+/// A lent entry wakes its owner through the anchor of the goroutine on
+/// whose stack the waiter lies (`PinnedRef::anchor`: no reference count),
+/// or, off a production goroutine's stack (a deterministic run's goroutine,
+/// a plain thread), through the handle its claim took (`Claim::lone`).
 #[derive(Debug)]
 pub(crate) enum Entry<T> {
     Shared(Arc<Waiter<T>>),
@@ -58,6 +63,24 @@ pub(crate) enum Entry<T> {
 }
 
 impl<T> Entry<T> {
+    /// Publishes the completed operation and wakes its owner (by the
+    /// claim's winner, after moving the value).
+    pub(crate) fn finish(&self) {
+        match self {
+            Entry::Shared(w) => w.claim.finish(),
+            Entry::Lent(r) => {
+                r.publish();
+                match r.handle() {
+                    Some(h) => h.unpark(),
+                    None => crate::stack::Anchor::wake(
+                        r.anchor()
+                            .expect("a claim without a handle was lent from an anchored stack"),
+                    ),
+                }
+            }
+        }
+    }
+
     /// The operation this waiter belongs to.
     pub(crate) fn claim(&self) -> &Claim {
         match self {

@@ -10,7 +10,11 @@ use std::thread;
 use corosensei::{Coroutine, CoroutineResult};
 
 use super::suspend::{register_yielder, CoroYielder};
-use crate::stack::{self, Detected, GoroutineLabel, Running, Stack, StackInfo};
+use crate::stack::{
+    self, AnchorTarget, Detected, GoroutineLabel, Owner, Running, Stack, StackInfo,
+};
+use std::ptr::NonNull;
+use std::sync::Arc;
 
 /// What a [`Coro::resume`] ended with.
 #[derive(Debug)]
@@ -59,9 +63,33 @@ impl Coro {
             running: Running {
                 yielder: Cell::new(ptr::null()),
                 stack: info,
-                label: None,
+                owner: Owner::unknown(),
             },
         }
+    }
+
+    /// A coroutine that will run `f(&owner)`, anchored to `anchor(&owner)`
+    /// (which also labels it): `owner` lives in the coroutine's root frame until
+    /// `f` returns or the stack is unwound through it, after every other
+    /// frame, so values on the stack may refer to the anchor uncounted
+    /// (`stack::Anchor`, `stack::anchor_at`). The scheduler anchors a
+    /// goroutine to its descriptor.
+    pub(crate) fn with_anchor<N>(
+        stack: Stack,
+        owner: Arc<N>,
+        anchor: fn(&N) -> &AnchorTarget,
+        f: impl FnOnce(&N) + Send + 'static,
+    ) -> Coro
+    where
+        N: ?Sized + Send + Sync + 'static,
+    {
+        // The anchor is inside (or borrowed from) `owner`'s allocation,
+        // which does not move and stays alive while the closure below
+        // holds `owner`: for the whole life of every frame above it.
+        let at = NonNull::from(anchor(&owner));
+        let mut coro = Coro::new(stack, move || f(&owner));
+        coro.running.owner = Owner::Anchored(at);
+        coro
     }
 
     /// A coroutine whose overflow report names it by `label`.
@@ -77,12 +105,12 @@ impl Coro {
 
     /// Sets what the overflow report calls this coroutine.
     pub fn set_label(&mut self, label: GoroutineLabel) {
-        self.running.label = Some(label);
+        self.running.owner = Owner::Labelled(label);
     }
 
     /// What the overflow report calls this coroutine.
     pub fn label(&self) -> Option<GoroutineLabel> {
-        self.running.label
+        self.running.label(!self.inner.done())
     }
 
     /// Runs the coroutine until it suspends or finishes. On a canary stack
@@ -111,7 +139,7 @@ impl Coro {
     pub fn check_canary(&self) {
         // SAFETY: `self.inner` owns the stack, so it is mapped.
         if !unsafe { self.running.stack.canary_intact() } {
-            stack::report_and_abort(&self.running, Detected::Canary);
+            stack::report_and_abort(&self.running, !self.inner.done(), Detected::Canary);
         }
     }
 

@@ -51,8 +51,22 @@
 //! the lending: the Relaxed `lend` store is published by whatever hands the
 //! reference over, and the Release store of the reference's drop pairs with
 //! the owner's Acquire load in `take_cell`.
+//!
+//! ## The anchor
+//!
+//! A value lent from a coroutine's stack can also name, uncounted, what
+//! that coroutine is anchored to (`stack::Anchor`: the goroutine's
+//! descriptor, owned by the coroutine's root frame). `lend` records the
+//! running coroutine's anchor when the value lies on its stack, and
+//! [`PinnedRef::anchor`] hands it out for as long as the reference lives:
+//! the value is alive until the reference drops (above), it lies on that
+//! stack, so the stack's frames down to the root are alive too, and the
+//! root frame owns the anchor. A blocked channel operation's partner wakes
+//! the owner through it: the `Arc` clone of the goroutine's descriptor
+//! each blocked operation used to take and drop was two locked RMWs.
 
 use super::sync::{spin_wait, yield_thread, AtomicBool, Ordering, UnsafeCell};
+use crate::stack::AnchorTarget;
 use std::marker::{PhantomData, PhantomPinned};
 use std::ops::Deref;
 use std::pin::Pin;
@@ -94,8 +108,10 @@ impl<T, V> Pinned<T, V> {
         // The reference reaches its holder through whatever hands it over
         // (a channel's lock), which publishes this store with it.
         self.lent.store(true, Ordering::Relaxed);
+        let ptr = NonNull::from(self.get_ref());
         PinnedRef {
-            ptr: NonNull::from(self.get_ref()),
+            ptr,
+            anchor: crate::stack::anchor_at(ptr.as_ptr() as usize),
             _holds: PhantomData,
         }
     }
@@ -150,6 +166,9 @@ impl<T: std::fmt::Debug, V> std::fmt::Debug for Pinned<T, V> {
 /// of its cell meanwhile (module docs).
 pub(crate) struct PinnedRef<T, V = ()> {
     ptr: NonNull<Pinned<T, V>>,
+    /// The anchor of the coroutine on whose stack the value lies, if any
+    /// (module docs).
+    anchor: Option<NonNull<AnchorTarget>>,
     /// Behaves as a `&T` and a `V` for auto traits.
     _holds: PhantomData<(*const T, V)>,
 }
@@ -182,6 +201,17 @@ impl<T, V> PinnedRef<T, V> {
     pub(crate) fn take(&mut self) -> Option<V> {
         self.with_cell(Option::take)
     }
+
+    /// What the lending coroutine is anchored to, if the value lies on an
+    /// anchored coroutine's stack (module docs).
+    pub(crate) fn anchor(&self) -> Option<&AnchorTarget> {
+        // SAFETY: `lend` recorded the anchor only because the value lies on
+        // the stack of the coroutine it anchors (`stack::anchor_at`); the
+        // value is alive while `self` is (its `Drop` waits for us), so that
+        // stack's frames are, down to the root frame that owns the anchor
+        // (`coro::Coro::with_anchor`). The borrow ends with `&self`.
+        self.anchor.map(|a| unsafe { a.as_ref() })
+    }
 }
 
 impl<T, V> Deref for PinnedRef<T, V> {
@@ -213,9 +243,10 @@ impl<T: std::fmt::Debug, V> std::fmt::Debug for PinnedRef<T, V> {
 }
 
 // SAFETY: a `PinnedRef<T, V>` is a shared reference to `T` (plus the
-// owner's flag, an atomic) and the owner of a `V` (the cell, reached only
-// through `&mut self`): it may move to another thread when `&T` and `V`
-// may, that is when `T: Sync` and `V: Send`.
+// owner's flag, an atomic, and a shared reference to an anchor, a `Sync`
+// goroutine descriptor) and the owner of a `V` (the cell, reached only through
+// `&mut self`): it may move to another thread when `&T` and `V` may, that
+// is when `T: Sync` and `V: Send`.
 unsafe impl<T: Sync, V: Send> Send for PinnedRef<T, V> {}
 // SAFETY: `&PinnedRef` reaches only the `&T` (the cell needs `&mut`), so
 // sharing it needs `T: Sync` alone.

@@ -437,6 +437,38 @@ mod tests {
     }
 
     #[test]
+    fn a_goroutine_is_anchored_to_its_descriptor_for_values_on_its_own_stack() {
+        use crate::stack::{anchor_at, running_anchored};
+        fn addr(v: &u8) -> usize {
+            v as *const u8 as usize
+        }
+        let local = 0u8;
+        assert!(!running_anchored(), "a plain thread has no anchor");
+        assert_eq!(anchor_at(addr(&local)), None);
+        let rt = Runtime::builder().procs(1).build().unwrap();
+        rt.block_on(|| {
+            let inner = crate::go(move || {
+                assert!(running_anchored());
+                let m = super::current_m().expect("on an M");
+                let g = m.current_g().expect("a running goroutine");
+                let me: *const crate::stack::AnchorTarget = &**g;
+                let here = 0u8;
+                assert_eq!(
+                    anchor_at(addr(&here)).map(|a| a.as_ptr().cast_const()),
+                    Some(me),
+                    "a local is anchored to its goroutine's descriptor"
+                );
+                let boxed = Box::new(0u8);
+                assert_eq!(anchor_at(addr(&boxed)), None, "the heap is not the stack");
+                // Another goroutine's stack is not this one's.
+                addr(&here)
+            });
+            let theirs = inner.join().unwrap();
+            assert_eq!(anchor_at(theirs), None);
+        });
+    }
+
+    #[test]
     fn a_lock_waiter_spins_only_while_another_p_runs_and_only_a_few_times() {
         assert!(!can_spin(0), "outside a runtime nothing spins");
         let one = Runtime::builder().procs(1).build().unwrap();

@@ -322,3 +322,23 @@ impl GShared {
         task
     }
 }
+
+/// A goroutine's coroutine is anchored to its descriptor (`worker.rs`,
+/// `start`): a waiter on its stack wakes it through this, uncounted.
+impl crate::stack::Anchor for GShared {
+    /// Unparks the goroutine (a token if it is not parked yet) and queues it.
+    fn wake(&self) {
+        if let Some(task) = self.unpark() {
+            let shared = self.shared();
+            super::trace::emit(shared, || model::Event::GUnblocked {
+                g: super::worker::gid(self.id),
+                by: super::api::current().map(|c| super::worker::gid(c.id)),
+            });
+            super::worker::ready(shared, task);
+        }
+    }
+
+    fn label(&self) -> crate::stack::GoroutineLabel {
+        crate::stack::GoroutineLabel::new(self.id, self.location)
+    }
+}

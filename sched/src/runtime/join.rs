@@ -27,16 +27,7 @@ impl Waiter {
     /// Unparks the waiter (a token if it is not parked yet).
     pub(crate) fn wake(&self) {
         match self {
-            Waiter::Goroutine(g) => {
-                if let Some(task) = g.unpark() {
-                    let shared = g.shared();
-                    super::trace::emit(shared, || model::Event::GUnblocked {
-                        g: super::worker::gid(g.id),
-                        by: super::api::current().map(|c| super::worker::gid(c.id)),
-                    });
-                    super::worker::ready(shared, task);
-                }
-            }
+            Waiter::Goroutine(g) => crate::stack::Anchor::wake(&***g),
             Waiter::Thread(t) => t.unpark(),
         }
     }

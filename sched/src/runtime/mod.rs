@@ -49,6 +49,7 @@ pub use builder::{
     MAX_STACK_SIZE, MIN_STACK_SIZE,
 };
 pub(crate) use context::{entry, hide_m, Entry};
+pub(crate) use g::GShared;
 pub use join::JoinHandle;
 pub(crate) use join::{JoinInner, JoinRef, Waiter};
 pub use stats::{PStats, Stats};

@@ -21,7 +21,7 @@
 //! 5. release the P, re-check, park.
 
 use super::context::{current_m, set_current_m, MCtx, Switch};
-use super::g::Task;
+use super::g::{GNode, JoinSlot, Task};
 use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use super::trace::emit;
@@ -390,8 +390,10 @@ fn start(m: &MCtx, task: &mut Task) -> bool {
         .expect("a goroutine starts on an M with a P");
     match stack {
         Ok(stack) => {
-            let label = crate::stack::GoroutineLabel::new(g.id, g.location);
-            task.start(Coro::with_label(stack, label, move || g.join.run(&g)));
+            // Anchored to its descriptor, which the root frame owns: a
+            // waiter on the stack wakes it without a reference count.
+            let body = |g: &GNode<dyn JoinSlot>| g.join.run(g);
+            task.start(Coro::with_anchor(stack, g, |g| &g.g, body));
             true
         }
         Err(e) => {

@@ -88,7 +88,9 @@ pub use pool::{
 pub use region::{Stack, StackInfo, StackKind};
 pub use sys::{map_count, resident_bytes};
 
-pub(crate) use current::{enter, leave, running, Running};
+pub(crate) use current::{
+    anchor_at, enter, leave, running, running_anchored, Anchor, AnchorTarget, Owner, Running,
+};
 pub(crate) use overflow::{report_and_abort, Detected};
 
 /// Whether this kernel supports `madvise(MADV_GUARD_INSTALL)` (Linux ≥ 6.13).

@@ -137,7 +137,8 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
     let addr = unsafe { (*info).si_addr() } as usize;
     if let Some(running) = current::running_record() {
         if running.stack.guard_contains(addr) {
-            report_and_abort(running, Detected::GuardPage(addr));
+            // It runs (it just faulted), so it has not returned.
+            report_and_abort(running, true, Detected::GuardPage(addr));
         }
     }
     hand_over(sig, info, ctx);
@@ -183,11 +184,12 @@ pub(crate) enum Detected {
 }
 
 /// Writes the overflow report of the coroutine `running` to stderr and
-/// aborts. Async-signal-safe.
-pub(crate) fn report_and_abort(running: &Running, how: Detected) -> ! {
+/// aborts; `unfinished`: whether it has not returned yet (`Running::label`).
+/// Async-signal-safe.
+pub(crate) fn report_and_abort(running: &Running, unfinished: bool, how: Detected) -> ! {
     let mut line = Line::new();
     line.push(b"sched: ");
-    match &running.label {
+    match &running.label(unfinished) {
         Some(label) => line.push_label(label),
         None => line.push(b"a goroutine without a label"),
     }
