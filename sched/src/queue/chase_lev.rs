@@ -48,7 +48,7 @@ pub struct Stealer<T: Item> {
 /// An empty unbounded FIFO deque and a `runnext` slot.
 pub fn new<T: Item>() -> (Local<T>, Stealer<T>) {
     let worker = cl::Worker::new_fifo();
-    let runnext = Arc::new(RunNext::new());
+    let runnext = Arc::new(RunNext::new(true));
     let stealer = Stealer {
         stealer: worker.stealer(),
         runnext: runnext.clone(),

@@ -29,9 +29,14 @@ pub enum QueueStealer<T: Item> {
 }
 
 impl<T: Item> LocalQueue<T> {
-    /// The queue a P of `policy` uses.
-    pub fn for_policy(policy: &dyn SchedPolicy) -> (Self, QueueStealer<T>) {
+    /// The queue a P of `policy` uses in a runtime of `procs` Ps. With one
+    /// P nobody steals, and a ring is built without thieves (`ring::solo`).
+    pub fn for_policy(policy: &dyn SchedPolicy, procs: usize) -> (Self, QueueStealer<T>) {
         match policy.local_capacity() {
+            Some(capacity) if procs == 1 => {
+                let (local, stealer) = ring::solo(capacity);
+                (LocalQueue::Ring(local), QueueStealer::Ring(stealer))
+            }
             Some(capacity) => Self::new(LocalQueueKind::GoRing {
                 capacity: capacity as u32,
             }),

@@ -34,6 +34,7 @@
 //! |---|---|---|
 //! | `push_pop_single_owner` | 1 / 5 ms | 1 / 3 ms |
 //! | `push_and_concurrent_steal` | 3 666 / 0.29 s | 29 941 / 2.0 s |
+//! | `a_solo_ring_gives_nothing_to_a_racing_thief` | 167 / <10 ms | 269 / <10 ms |
 //! | `runnext_push_and_steal_of_runnext` | 4 762 / 0.29 s | 40 720 / 3.8 s |
 //! | `steal_half_racing_owner_pop` | 56 / 19 ms | 110 / 20 ms |
 //! | `steal_one_racing_owner_push_past_wraparound` | 1 867 / 0.16 s | 13 699 / 1.1 s |
@@ -186,6 +187,30 @@ fn push_and_concurrent_steal() {
         seen.extend(th.join().unwrap());
         assert_each_once(seen, 4);
         assert!(global.is_empty());
+    });
+}
+
+/// A ring without thieves (`ring::solo`, one P): its owner moves the head
+/// and `runnext` with plain stores, so a steal racing them must take
+/// nothing (a token taken twice would be a double free), while `len`
+/// readers (sysmon, the idle check) may look at any time.
+#[test]
+fn a_solo_ring_gives_nothing_to_a_racing_thief() {
+    explore(|| {
+        let global = Global::new();
+        let (mut local, stealer) = ring::solo::<Tok>(CAP);
+        local.push(tok(1), false, &global);
+        local.push(tok(2), true, &global);
+        let (own, _) = ring::new(CAP);
+        let th = thread::spawn(move || {
+            assert!(stealer.len() <= CAP + 1, "a hint, clamped");
+            thief(stealer, own, half, true, 2)
+        });
+        local.push(tok(3), true, &global); // kicks 2 to the tail
+        let mut seen = drain(&mut local);
+        assert!(th.join().unwrap().is_empty(), "a solo ring gave to a thief");
+        seen.sort_unstable();
+        assert_eq!(seen, vec![1, 2, 3]);
     });
 }
 

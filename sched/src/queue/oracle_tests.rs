@@ -106,7 +106,9 @@ struct Seen {
 
 impl Harness {
     fn new(policy: Policy) -> Self {
-        let (locals, stealers) = (0..PROCS).map(|_| LocalQueue::for_policy(&policy)).unzip();
+        let (locals, stealers) = (0..PROCS)
+            .map(|_| LocalQueue::for_policy(&policy, PROCS))
+            .unzip();
         Harness {
             model: RunQueues::new(PROCS),
             real: Real {

@@ -61,6 +61,9 @@
 //!   Go sleeps 3 µs before taking a running victim's `runnext`; we leave
 //!   that back-off to the steal loop (see `runnext.rs`).
 //!
+//! A runtime of one P builds its ring with [`solo`]: no thieves, so the
+//! owner's head moves and `runnext` accesses are loads and stores.
+//!
 //! The owner's retries (a CAS lost to a thief in `pop` or on overflow) loop
 //! inside the call: each failure means a thief made progress, so the loop is
 //! lock-free and never waits for another thread. A thief's lost race is an
@@ -81,13 +84,16 @@ const _: () = assert!(MAX_CAPACITY.is_power_of_two() && MAX_CAPACITY <= 1 << 31)
 
 /// State shared by the owner and its stealers.
 struct Inner<T: Item> {
-    /// Next index to consume. Advanced by CAS (owner and thieves).
+    /// Next index to consume. Advanced by CAS (owner and thieves), or by the
+    /// owner's plain store in a ring without thieves ([`solo`]).
     head: AtomicU32,
     /// Next index to fill. Written only by the owner.
     tail: AtomicU32,
     runnext: RunNext<T>,
     slots: Box<[AtomicPtr<()>]>,
     mask: u32,
+    /// Whether stealers may take from this ring (`false`: [`solo`]).
+    thieves: bool,
 }
 
 /// The owner P's handle: push and pop.
@@ -103,6 +109,21 @@ pub struct Stealer<T: Item> {
 /// A ring of `capacity` slots (a power of two in `2..=MAX_CAPACITY`) and a
 /// `runnext` slot.
 pub fn new<T: Item>(capacity: usize) -> (Local<T>, Stealer<T>) {
+    with_thieves(capacity, true)
+}
+
+/// [`new`] for a runtime of one P, where nobody steals: its `Stealer`
+/// only answers `len` (sysmon's and the idle check's question) and
+/// `steal_into` takes nothing, so the owner's `pop` and `runnext` need no
+/// locked instruction (a load and a store each, where a ring with thieves
+/// takes a CAS or a swap: two of the eight locked instructions of a
+/// channel round trip). tokio's current-thread scheduler makes the same
+/// cut with a plain `VecDeque`.
+pub fn solo<T: Item>(capacity: usize) -> (Local<T>, Stealer<T>) {
+    with_thieves(capacity, false)
+}
+
+fn with_thieves<T: Item>(capacity: usize, thieves: bool) -> (Local<T>, Stealer<T>) {
     assert!(
         capacity.is_power_of_two() && (2..=MAX_CAPACITY).contains(&capacity),
         "ring capacity {capacity} is not a power of two in 2..={MAX_CAPACITY}"
@@ -110,11 +131,12 @@ pub fn new<T: Item>(capacity: usize) -> (Local<T>, Stealer<T>) {
     let inner = Arc::new(Inner {
         head: AtomicU32::new(0),
         tail: AtomicU32::new(0),
-        runnext: RunNext::new(),
+        runnext: RunNext::new(thieves),
         slots: (0..capacity)
             .map(|_| AtomicPtr::new(ptr::null_mut()))
             .collect(),
         mask: capacity as u32 - 1,
+        thieves,
     });
     let stealer = Stealer {
         inner: inner.clone(),
@@ -227,15 +249,9 @@ impl<T: Item> Local<T> {
     fn push_overflow(&mut self, t: T, head: u32, global: &Global<T>) -> Result<usize, T> {
         let half = self.inner.capacity() / 2;
         debug_assert_eq!(self.unsync_tail().wrapping_sub(head), 2 * half);
-        // Relaxed: claims values this thread wrote (ordering 4). On failure
-        // a thief's Release CAS moved the head; the retry reloads it Acquire.
-        let claimed = self.inner.head.compare_exchange(
-            head,
-            head.wrapping_add(half),
-            Ordering::Relaxed,
-            Ordering::Relaxed,
-        );
-        if claimed.is_err() {
+        // On failure a thief's Release CAS moved the head; the retry
+        // reloads it Acquire.
+        if !self.advance_head(head, half) {
             return Err(t);
         }
         // The claimed slots are ours alone now: thieves may still read them
@@ -243,8 +259,9 @@ impl<T: Item> Local<T> {
         // after a later push reads the new head.
         let batch = (0..half).map(|i| {
             let raw = self.inner.read(head.wrapping_add(i));
-            // SAFETY: index `head + i` was below the tail and our CAS moved
-            // the head past it: we own its value, taken back once here.
+            // SAFETY: index `head + i` was below the tail and we moved the
+            // head past it (`advance_head`): we own its value, taken back
+            // once here.
             unsafe { T::from_raw(raw) }
         });
         Ok(global.push_batch(batch.chain(std::iter::once(t))))
@@ -282,13 +299,8 @@ impl<T: Item> Local<T> {
             }
             let raw = self.inner.read(head);
             // Relaxed: see above. Failure: a thief took the head; retry.
-            let won = self.inner.head.compare_exchange(
-                head,
-                head.wrapping_add(1),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
-            if won.is_ok() {
+            let won = self.advance_head(head, 1);
+            if won {
                 // The next goroutine's task box is likely cold (it waited
                 // behind this one): start loading it now, while this one
                 // runs. The slot is ours to read (ordering 4); if a thief
@@ -298,7 +310,8 @@ impl<T: Item> Local<T> {
                 if next != self.unsync_tail() {
                     prefetch(self.inner.slot(next).load(Ordering::Relaxed));
                 }
-                // SAFETY: our CAS moved the head past `head`: we own its value.
+                // SAFETY: we moved the head past `head` (`advance_head`):
+                // we own its value.
                 return Some(unsafe { T::from_raw(raw) });
             }
         }
@@ -323,6 +336,24 @@ impl<T: Item> Local<T> {
         let head = self.inner.head.load(Ordering::Acquire);
         let used = self.unsync_tail().wrapping_sub(head);
         (self.inner.capacity() - used) as usize
+    }
+
+    /// The owner's claim of the `n` values at `head` (which it wrote): a
+    /// Relaxed CAS (ordering 4), false if a thief moved the head first. A
+    /// ring without thieves ([`solo`]) has nobody to race: a store.
+    fn advance_head(&mut self, head: u32, n: u32) -> bool {
+        let next = head.wrapping_add(n);
+        if !self.inner.thieves {
+            // Relaxed: only this thread consumes (`steal_into` takes nothing
+            // from a solo ring); racy `len` readers get no data through it.
+            self.inner.head.store(next, Ordering::Relaxed);
+            return true;
+        }
+        // Relaxed: ordering 4.
+        self.inner
+            .head
+            .compare_exchange(head, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Our own tail: only this thread writes it.
@@ -385,6 +416,9 @@ impl<T: Item> Stealer<T> {
             !Arc::ptr_eq(&self.inner, &dst.inner),
             "a P never steals from itself"
         );
+        if !src.thieves {
+            return Steal::Empty; // a solo ring is its owner's alone
+        }
         // Acquire on both: the head pairs with other thieves' Release CAS
         // (so the tail we read next is at least as new as theirs, ordering
         // 3); the tail pairs with the owner's Release store (ordering 1).

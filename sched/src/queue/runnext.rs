@@ -8,6 +8,8 @@
 //! - owner `replace`: `swap(new, Release)` — the old G (if a thief did not
 //!   take it first) comes back to be kicked to the ring's tail;
 //! - owner `take`: `swap(null)`;
+//! - without thieves (one P: `ring::solo`), `replace` and `take` are a
+//!   load and a store, and `steal` takes nothing;
 //! - thief `steal`: `load`, then `compare_exchange(seen, null)`. A failed CAS
 //!   is reported (`Taken::Lost`) rather than retried here, so the thief's
 //!   caller sees an explicit `Steal::Retry`.
@@ -34,6 +36,11 @@ use std::ptr::{self, NonNull};
 /// A single stealable slot.
 pub(crate) struct RunNext<T: Item> {
     slot: AtomicPtr<()>,
+    /// Whether thieves may take the slot. Without (a runtime of one P:
+    /// `ring::solo`), only the owner ever touches it, so its `replace` and
+    /// `take` are a load and a store instead of a locked `swap`, and
+    /// [`RunNext::steal`] takes nothing.
+    thieves: bool,
     _owns: PhantomData<T>,
 }
 
@@ -47,15 +54,28 @@ pub(crate) enum Taken<T> {
 }
 
 impl<T: Item> RunNext<T> {
-    pub(crate) fn new() -> Self {
+    /// An empty slot; `thieves`: whether [`RunNext::steal`] may take it.
+    pub(crate) fn new(thieves: bool) -> Self {
         RunNext {
             slot: AtomicPtr::new(ptr::null_mut()),
+            thieves,
             _owns: PhantomData,
         }
     }
 
     /// Owner: puts `t` in the slot and returns the G it displaced.
     pub(crate) fn replace(&self, t: T) -> Option<T> {
+        if !self.thieves {
+            // Relaxed: only this (owner) thread reads or writes the slot's
+            // value (`steal` takes nothing); racy `is_occupied` readers get
+            // no data through it.
+            let old = self.slot.load(Ordering::Relaxed);
+            self.slot.store(t.into_raw().as_ptr(), Ordering::Relaxed);
+            // SAFETY: a non-null value came from `into_raw` here and was
+            // not taken back: without thieves only the owner takes it, and
+            // it just overwrote it, so this is its one taking.
+            return NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) });
+        }
         // Release: publishes `t` (and what it points to) to the thief whose
         // Acquire CAS in `steal` takes it. The old value needs no Acquire:
         // only this (owner) thread ever stores a non-null pointer here.
@@ -71,8 +91,16 @@ impl<T: Item> RunNext<T> {
         // Relaxed: only this (owner) thread makes the slot non-null, so an
         // empty slot stays empty; the plain load skips a locked `swap` on
         // the common path (Go's `runqget` also reads before its CAS).
-        if self.slot.load(Ordering::Relaxed).is_null() {
+        let seen = self.slot.load(Ordering::Relaxed);
+        if seen.is_null() {
             return None;
+        }
+        if !self.thieves {
+            // Relaxed: as in `replace`, only this thread uses the value.
+            self.slot.store(ptr::null_mut(), Ordering::Relaxed);
+            // SAFETY: as in `replace`: the owner alone takes values, and
+            // it emptied the slot before handing this one out.
+            return NonNull::new(seen).map(|raw| unsafe { T::from_raw(raw) });
         }
         // Relaxed: the pointer we may get back was stored by this thread.
         let old = self.slot.swap(ptr::null_mut(), Ordering::Relaxed);
@@ -82,6 +110,9 @@ impl<T: Item> RunNext<T> {
 
     /// Thief: takes the slot's G if it is still there after one CAS.
     pub(crate) fn steal(&self) -> Taken<T> {
+        if !self.thieves {
+            return Taken::Empty; // the owner's alone (see `thieves`)
+        }
         // Relaxed: only a hint for the CAS below, which validates it.
         let seen = self.slot.load(Ordering::Relaxed);
         if seen.is_null() {

@@ -89,12 +89,66 @@ fn refill_from_global_stops_at_the_rings_room() {
 
 #[test]
 fn the_kind_comes_from_the_policys_capacity() {
-    let (go, _) = LocalQueue::<Tok>::for_policy(&Policy::go());
-    assert_eq!(go.capacity(), Some(GO_LOCAL_CAPACITY as usize));
-    let chase = Policy::go().with_local_queue(LocalQueueKind::ChaseLev);
-    let (cl, _) = LocalQueue::<Tok>::for_policy(&chase);
-    assert!(matches!(cl, LocalQueue::ChaseLev(_)));
-    assert_eq!(cl.capacity(), None);
+    for procs in [1, 4] {
+        let (go, _) = LocalQueue::<Tok>::for_policy(&Policy::go(), procs);
+        assert_eq!(go.capacity(), Some(GO_LOCAL_CAPACITY as usize));
+        let chase = Policy::go().with_local_queue(LocalQueueKind::ChaseLev);
+        let (cl, _) = LocalQueue::<Tok>::for_policy(&chase, procs);
+        assert!(matches!(cl, LocalQueue::ChaseLev(_)));
+        assert_eq!(cl.capacity(), None);
+    }
+}
+
+/// Pushes and pops `ops` (a G id to push, into `runnext` when odd, or 0 to
+/// pop with the slot allowed every other time) and returns what came out,
+/// where, and what overflowed to the global queue.
+fn replay_owner(
+    (mut local, _): (ring::Local<Tok>, ring::Stealer<Tok>),
+    ops: &[usize],
+) -> (Vec<(Tok, Source)>, Vec<Tok>) {
+    let global = Global::new();
+    let mut out = Vec::new();
+    for (i, &op) in ops.iter().enumerate() {
+        match op {
+            0 => out.extend(local.pop(i % 2 == 0)),
+            g => {
+                local.push(tok(g), g % 2 == 1, &global);
+            }
+        }
+    }
+    out.extend(std::iter::from_fn(|| local.pop(true)));
+    (out, std::iter::from_fn(|| global.pop()).collect())
+}
+
+#[test]
+fn a_solo_ring_gives_its_owner_what_a_ring_with_thieves_does() {
+    // Slot kicks, wrap-around and two overflows of a ring of 4.
+    let ops: Vec<usize> = (1..=40)
+        .flat_map(|g| if g % 5 == 0 { vec![g, 0, 0] } else { vec![g] })
+        .collect();
+    let with = replay_owner(ring::new(4), &ops);
+    let solo = replay_owner(ring::solo(4), &ops);
+    assert!(!with.1.is_empty(), "the sequence overflows");
+    assert_eq!(solo, with);
+}
+
+#[test]
+fn a_solo_ring_gives_nothing_to_a_thief() {
+    let global = Global::new();
+    let (mut own, stealer) = ring::solo::<Tok>(4);
+    own.push(tok(1), false, &global);
+    own.push(tok(2), true, &global);
+    assert_eq!(stealer.len(), 2, "its stealer still answers `len`");
+    let (mut thief, _) = ring::new::<Tok>(4);
+    for runnext in [false, true] {
+        assert!(matches!(
+            stealer.steal_into(&mut thief, |n| n, runnext),
+            Steal::Empty
+        ));
+    }
+    assert_eq!(own.pop(true), Some((tok(2), Source::RunNext)));
+    assert_eq!(own.pop(true), Some((tok(1), Source::Local)));
+    assert!(stealer.is_empty());
 }
 
 #[test]

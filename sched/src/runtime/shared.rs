@@ -215,7 +215,7 @@ impl Shared {
         let mut ps = Vec::with_capacity(config.procs);
         let mut owners = Vec::with_capacity(config.procs);
         for i in 0..config.procs {
-            let (local, stealer) = LocalQueue::for_policy(&*policy);
+            let (local, stealer) = LocalQueue::for_policy(&*policy, config.procs);
             ps.push(PShared {
                 stealer,
                 preempt: AtomicBool::new(false),
