@@ -55,7 +55,7 @@ pub mod sync;
 pub mod time;
 
 pub use chan::chan;
-pub use model::policy::Policy;
+pub use model::policy::{Policy, SchedPolicy};
 pub use runtime::{
     blocking, current, go, lock_os_thread, preempt_point, run, unlock_os_thread, yield_now,
     BuildError, Builder, GoroutineInfo, JoinHandle, PStats, Runtime, Stats,

@@ -438,3 +438,43 @@ fn a_locked_goroutine_stays_on_its_thread_while_others_run() {
         assert_eq!(others, 8 * 50, "{rt:?}");
     }
 }
+
+/// A custom policy that overrides one question: its answers are the ones the
+/// runtime follows (the built-in policy's knobs are asked directly, so this
+/// checks that a custom policy still goes through its own methods).
+#[test]
+fn a_custom_policys_own_answers_are_followed() {
+    #[derive(Debug)]
+    struct NoSlot(Policy);
+    impl sched::SchedPolicy for NoSlot {
+        fn base(&self) -> &Policy {
+            &self.0
+        }
+        fn ready_to_runnext(&self, _spawn: bool) -> bool {
+            false
+        }
+    }
+    let spawn_and_join = |rt: &Runtime| {
+        rt.block_on(|| {
+            for _ in 0..200 {
+                go(|| ()).join().unwrap();
+            }
+        });
+        rt.stats().total().runnext_hits
+    };
+    let go_rt = Runtime::builder().procs(1).build().unwrap();
+    assert!(
+        spawn_and_join(&go_rt) > 0,
+        "Go's policy runs spawned Gs from the slot"
+    );
+    let custom = Runtime::builder()
+        .procs(1)
+        .custom_policy(Arc::new(NoSlot(Policy::go())))
+        .build()
+        .unwrap();
+    assert_eq!(
+        spawn_and_join(&custom),
+        0,
+        "the custom policy never uses the slot"
+    );
+}

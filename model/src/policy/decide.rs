@@ -87,11 +87,24 @@ pub trait SchedPolicy: Send + Sync + std::fmt::Debug {
     fn local_capacity(&self) -> Option<usize> {
         self.base().local_capacity()
     }
+
+    /// This policy as plain knobs, when it overrides none of the questions
+    /// (the built-in [`Policy`]; a custom policy answers `None`). An engine
+    /// may then ask the knobs directly: the production schedule loop asks
+    /// several questions per goroutine run, and each through `dyn` was a
+    /// virtual call to the method and another to `base`.
+    fn as_knobs(&self) -> Option<&Policy> {
+        None
+    }
 }
 
 impl SchedPolicy for Policy {
     fn base(&self) -> &Policy {
         self
+    }
+
+    fn as_knobs(&self) -> Option<&Policy> {
+        Some(self)
     }
 }
 

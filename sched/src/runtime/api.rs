@@ -34,7 +34,7 @@ where
     // Nothing below switches goroutines until `preempt_point`, so the M's
     // context may be held (not its thread-local: see context.rs) until then.
     let (task, handle) = make_task(&m.shared, Some(&m), f, Location::caller());
-    super::worker::queue_here(&m, task, m.shared.policy.ready_to_runnext(true));
+    super::worker::queue_here(&m, task, m.shared.ready_to_runnext(true));
     drop(m);
     preempt_check();
     handle

@@ -165,6 +165,9 @@ pub(crate) struct Shared {
     /// can give them (`GShared::runtime`).
     pub(crate) me: std::sync::Weak<Shared>,
     pub(crate) policy: Arc<dyn SchedPolicy>,
+    /// `policy` as plain knobs, if it is the built-in `Policy`: the
+    /// schedule loop then asks them without virtual calls (`worker.rs`).
+    pub(crate) knobs: Option<model::policy::Policy>,
     pub(crate) config: Config,
     pub(crate) ps: Box<[PShared]>,
     pub(crate) global: Global<Task>,
@@ -204,6 +207,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// The policy's `yield_to`, from the knobs when it has them.
+    pub(crate) fn yield_to(&self) -> model::policy::YieldTarget {
+        match &self.knobs {
+            Some(k) => k.yield_to,
+            None => self.policy.yield_to(),
+        }
+    }
+
+    /// The policy's `ready_to_runnext`, from the knobs when it has them.
+    pub(crate) fn ready_to_runnext(&self, spawn: bool) -> bool {
+        match &self.knobs {
+            Some(k) => k.ready_to_runnext(spawn),
+            None => self.policy.ready_to_runnext(spawn),
+        }
+    }
+
     pub(crate) fn new(
         policy: Arc<dyn SchedPolicy>,
         config: Config,
@@ -243,8 +262,10 @@ impl Shared {
         // Idle Ps are popped from the end: keep p0 on top.
         owners.reverse();
         let npidle = owners.len();
+        let knobs = policy.as_knobs().cloned();
         Arc::new_cyclic(|me| Shared {
             me: me.clone(),
+            knobs,
             policy,
             config,
             ps: ps.into_boxed_slice(),

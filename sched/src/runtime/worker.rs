@@ -27,6 +27,7 @@ use super::stats::PCounters;
 use super::trace::emit;
 use crate::coro::{Coro, CoroState};
 use crate::queue::Steal;
+use model::policy::SchedPolicy;
 use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -115,7 +116,20 @@ fn reset_spinning(shared: &Shared, spinning: &mut bool) {
 
 type Found = (Task, RunSource, bool);
 
+/// Asks the built-in policy's knobs directly when the runtime has them
+/// (`Shared::knobs`: the calls below inline), else the policy through `dyn`.
 fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
+    match &m.shared.knobs {
+        Some(knobs) => find_runnable_by(m, spinning, knobs),
+        None => find_runnable_by(m, spinning, &*m.shared.policy),
+    }
+}
+
+fn find_runnable_by<Pol: SchedPolicy + ?Sized>(
+    m: &MCtx,
+    spinning: &mut bool,
+    policy: &Pol,
+) -> Option<Found> {
     let shared = &m.shared;
     // A goroutine that yielded to the global queue and is not in it yet:
     // it goes in below, at the latest before anything else runs.
@@ -134,13 +148,12 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
             timers.run_due(crate::time::Instant::real_now());
         }
     }
-    let policy = &*shared.policy;
     let mut pb = m.p.borrow_mut();
     let p = pb.as_mut().expect("find_runnable without a P");
     // The queue's emptiness first: a load, where the policy's question is
     // a call and, for Go's interval, a 64-bit division (7% of a yield).
     if (yielded.is_some() || !shared.global.is_empty()) && policy.check_global_first(p.schedtick) {
-        if let Some(t) = take_global(shared, p, yielded.take()) {
+        if let Some(t) = take_global(shared, policy, p, yielded.take()) {
             return Some((t, RunSource::Global, true));
         }
     }
@@ -156,7 +169,7 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         let new_slice = src != RunSource::RunNext || !policy.runnext_inherits_time_slice();
         return Some((t, src, new_slice));
     }
-    if let Some(t) = take_global(shared, p, yielded) {
+    if let Some(t) = take_global(shared, policy, p, yielded) {
         return Some((t, RunSource::Global, true));
     }
     // Spin only while fewer than half the busy Ps have a spinning M.
@@ -168,13 +181,18 @@ fn find_runnable(m: &MCtx, spinning: &mut bool) -> Option<Found> {
         shared.counts.start_spinning();
         PCounters::bump(&shared.p(p.id).counters.spins);
     }
-    steal_work(shared, p)
+    steal_work(shared, policy, p)
 }
 
 /// Go's `globrunqget`: one to run, a fair batch into the local ring.
 /// With `yielded`, that goroutine is queued first, under the same lock.
-fn take_global(shared: &Shared, p: &mut P, yielded: Option<Task>) -> Option<Task> {
-    let (procs, policy) = (shared.config.procs, &*shared.policy);
+fn take_global<Pol: SchedPolicy + ?Sized>(
+    shared: &Shared,
+    policy: &Pol,
+    p: &mut P,
+    yielded: Option<Task>,
+) -> Option<Task> {
+    let procs = shared.config.procs;
     let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
     let batch = |len| policy.global_batch(len, procs, cap);
     match yielded {
@@ -185,8 +203,11 @@ fn take_global(shared: &Shared, p: &mut P, yielded: Option<Task>) -> Option<Task
 }
 
 /// Go's `stealWork`: rounds over victims in policy order.
-fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
-    let policy = &*shared.policy;
+fn steal_work<Pol: SchedPolicy + ?Sized>(
+    shared: &Shared,
+    policy: &Pol,
+    p: &mut P,
+) -> Option<Found> {
     for round in 0..policy.steal_rounds() {
         let steal_runnext = policy.may_steal_runnext(round);
         for victim in policy.victims(p.id, shared.config.procs, &mut p.rng) {
@@ -224,7 +245,7 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
                 return Some((t, RunSource::Stolen(victim), true));
             }
         }
-        if let Some(t) = take_global(shared, p, None) {
+        if let Some(t) = take_global(shared, policy, p, None) {
             return Some((t, RunSource::Global, true));
         }
     }
@@ -237,10 +258,10 @@ fn steal_work(shared: &Shared, p: &mut P) -> Option<Found> {
 const RUNNEXT_GRACE: std::time::Duration = std::time::Duration::from_micros(3);
 
 /// One steal attempt on `vs` (retried at once when a race was lost).
-fn steal_from(
+fn steal_from<Pol: SchedPolicy + ?Sized>(
     vs: &super::shared::PShared,
     p: &mut P,
-    policy: &dyn model::SchedPolicy,
+    policy: &Pol,
     steal_runnext: bool,
 ) -> Option<(Task, usize)> {
     loop {
@@ -505,7 +526,7 @@ fn after_switch(m: &MCtx, task: Task) {
 /// it before anything else runs here).
 fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
     let shared = &m.shared;
-    match shared.policy.yield_to() {
+    match shared.yield_to() {
         // Held only when this P's own queue is empty, so that the next
         // look is at the global queue (with work queued here, the push now
         // costs the same lock and holding would only delay it).
@@ -523,7 +544,7 @@ fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
 /// Queues a woken goroutine on this M's P (slot or tail per policy), or on
 /// the global queue if the M holds no P; then wakes a P if none is spinning.
 pub(crate) fn ready_local(m: &MCtx, task: Task) {
-    queue_here(m, task, m.shared.policy.ready_to_runnext(false));
+    queue_here(m, task, m.shared.ready_to_runnext(false));
 }
 
 /// Queues `task` on this M's P (slot or tail: `to_slot`), or on the global
