@@ -268,7 +268,18 @@ fn refill<T>(st: &mut State<T>) {
 
 /// Removes and returns the first waiter of `q` the caller could claim,
 /// dropping stale ones (claimed elsewhere) and skipping the caller's own.
+/// The empty queue, the common case of a buffered channel, is answered
+/// inline; the scan is a call.
+#[inline]
 fn take_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
+    if q.is_empty() {
+        return Partner::None;
+    }
+    scan_for_partner(q, me)
+}
+
+#[inline(never)]
+fn scan_for_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
     let mut i = 0;
     while i < q.len() {
         let w = &q[i];
