@@ -478,3 +478,34 @@ fn a_custom_policys_own_answers_are_followed() {
         "the custom policy never uses the slot"
     );
 }
+
+/// With one P, goroutines that yield are held by the P until it next looks
+/// at the global queue (`worker.rs`). A blocking call must release them:
+/// sysmon retakes a P in a blocking call at once only when it sees work,
+/// and otherwise after 10 ms.
+#[test]
+fn yields_held_by_the_only_p_run_during_a_blocking_call() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let waited = rt.block_on(|| {
+        let t0 = Arc::new(std::sync::Mutex::new(None::<Instant>));
+        let t = t0.clone();
+        // Spawned first, so it runs second (the newer spawn takes runnext).
+        let blocker = go(move || {
+            *t.lock().unwrap() = Some(Instant::now());
+            sched::blocking(|| std::thread::sleep(Duration::from_millis(100)));
+        });
+        let t = t0.clone();
+        let yielder = go(move || {
+            sched::yield_now(); // held by the P while the blocker runs
+            let started = t.lock().unwrap().expect("the blocker ran first");
+            started.elapsed()
+        });
+        let waited = yielder.join().unwrap();
+        blocker.join().unwrap();
+        waited
+    });
+    assert!(
+        waited < Duration::from_millis(8),
+        "the held yielder waited {waited:?}"
+    );
+}

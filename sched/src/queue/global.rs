@@ -88,19 +88,21 @@ impl<T> Global<T> {
         self.with_queue(|q| take_batch(q, dst, batch))
     }
 
-    /// [`push`](Global::push) of `t`, then [`pop_batch`](Global::pop_batch),
-    /// under one lock: a P that yields to this queue and then finds its own
-    /// queue empty (Go's `goschedImpl` followed by `findRunnable`) takes
-    /// the lock once instead of twice. Never empty, so never `None`.
+    /// [`push_batch`](Global::push_batch) of `items` (at least one), then
+    /// [`pop_batch`](Global::pop_batch), under one lock: a P that yields to
+    /// this queue and then finds its own queue empty (Go's `goschedImpl`
+    /// followed by `findRunnable`) takes the lock once instead of twice,
+    /// and a P of a one-P runtime that held the goroutines it yielded
+    /// (`worker.rs`) queues them all with it. Never `None`.
     pub fn push_pop_batch(
         &self,
-        t: T,
+        items: impl IntoIterator<Item = T>,
         dst: &mut impl Refill<T>,
         batch: impl FnOnce(usize) -> usize,
     ) -> T {
         self.with_queue(|q| {
-            q.push_back(t);
-            take_batch(q, dst, batch).expect("holds at least `t`")
+            q.extend(items);
+            take_batch(q, dst, batch).expect("holds at least one item")
         })
     }
 

@@ -248,10 +248,13 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     }
     let shared = m.shared.clone();
     let g = m.current_g().expect("checked above");
-    let p =
+    let mut p =
         m.p.borrow_mut()
             .take()
             .expect("a running goroutine's M holds a P");
+    // Yields this P held go to the global queue, where sysmon sees them as
+    // work to retake the P for.
+    super::worker::release_held(&shared, &mut p);
     let pid = p.id;
     let ps = shared.p(pid);
     PCounters::bump(&ps.counters.syscalls);

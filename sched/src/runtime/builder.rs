@@ -339,6 +339,7 @@ impl Runtime {
             idle.ms.clear();
             for p in idle.ps.iter_mut() {
                 p.exited.clear(); // the registry is cleared below
+                leftovers.append(&mut p.held);
                 while let Some((t, _)) = p.local.pop(true) {
                     leftovers.push(t);
                 }

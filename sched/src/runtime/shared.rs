@@ -45,6 +45,13 @@ pub(crate) struct P {
     /// thread than the one that allocated it: glibc's slow path).
     #[allow(clippy::vec_box)] // the boxes are the point: they are reused
     pub(crate) free_tasks: Vec<Task>,
+    /// Goroutines that yielded to the global queue in a runtime of one P,
+    /// oldest first, not pushed yet: they join the global queue's tail the
+    /// next time this P looks at it, under that lock (`worker.rs`,
+    /// `push_yielded`). Empty with more Ps, and whenever the P is not in
+    /// its schedule loop.
+    #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
+    pub(crate) held: Vec<Task>,
 }
 
 /// How long `Shared::prestart_ms` waits for the Ms it started to park.
@@ -257,6 +264,7 @@ impl Shared {
                 exited: Vec::with_capacity(REG_BATCH),
                 gids: 0..0,
                 free_tasks: Vec::new(),
+                held: Vec::new(),
             }));
         }
         // Idle Ps are popped from the end: keep p0 on top.

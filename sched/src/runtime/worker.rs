@@ -138,6 +138,7 @@ fn find_runnable_by<Pol: SchedPolicy + ?Sized>(
         if let Some(y) = yielded {
             shared.global.push(y);
         }
+        m.with_p(|p| release_held(shared, p));
         return None;
     }
     // Due timers of our P first (their callbacks ready goroutines onto it).
@@ -152,7 +153,8 @@ fn find_runnable_by<Pol: SchedPolicy + ?Sized>(
     let p = pb.as_mut().expect("find_runnable without a P");
     // The queue's emptiness first: a load, where the policy's question is
     // a call and, for Go's interval, a 64-bit division (7% of a yield).
-    if (yielded.is_some() || !shared.global.is_empty()) && policy.check_global_first(p.schedtick) {
+    let global_work = yielded.is_some() || !p.held.is_empty() || !shared.global.is_empty();
+    if global_work && policy.check_global_first(p.schedtick) {
         if let Some(t) = take_global(shared, policy, p, yielded.take()) {
             return Some((t, RunSource::Global, true));
         }
@@ -185,7 +187,8 @@ fn find_runnable_by<Pol: SchedPolicy + ?Sized>(
 }
 
 /// Go's `globrunqget`: one to run, a fair batch into the local ring.
-/// With `yielded`, that goroutine is queued first, under the same lock.
+/// The P's held yields (`P::held`), then `yielded`, are queued first, under
+/// the same lock.
 fn take_global<Pol: SchedPolicy + ?Sized>(
     shared: &Shared,
     policy: &Pol,
@@ -195,10 +198,24 @@ fn take_global<Pol: SchedPolicy + ?Sized>(
     let procs = shared.config.procs;
     let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
     let batch = |len| policy.global_batch(len, procs, cap);
-    match yielded {
-        Some(y) => Some(shared.global.push_pop_batch(y, &mut p.local, batch)),
-        None if shared.global.is_empty() => None,
-        None => shared.global.pop_batch(&mut p.local, batch),
+    if yielded.is_none() && p.held.is_empty() {
+        if shared.global.is_empty() {
+            return None;
+        }
+        return shared.global.pop_batch(&mut p.local, batch);
+    }
+    let mut held = std::mem::take(&mut p.held);
+    let items = held.drain(..).chain(yielded);
+    let t = shared.global.push_pop_batch(items, &mut p.local, batch);
+    p.held = held; // empty, its capacity kept
+    Some(t)
+}
+
+/// Pushes the P's held yields to the global queue (before the P leaves
+/// its schedule loop: to a blocking call, to idle, at shutdown).
+pub(crate) fn release_held(shared: &Shared, p: &mut P) {
+    if !p.held.is_empty() {
+        shared.global.push_batch(p.held.drain(..));
     }
 }
 
@@ -285,8 +302,11 @@ fn stop_p(m: &MCtx, spinning: &mut bool) {
         return;
     }
     let mut p = m.p.borrow_mut().take().expect("stop_p without a P");
-    // Going idle: forget the goroutines that exited here.
+    // Going idle: forget the goroutines that exited here. (Held yields
+    // went to the global queue when the local one ran dry; this is a
+    // guard.)
     shared.registry.remove_batch(&mut p.exited);
+    release_held(shared, &mut p);
     {
         let mut idle = shared.lock_idle();
         shared.pidleput(&mut idle, p);
@@ -392,6 +412,7 @@ fn run(m: &MCtx, task: Task, source: RunSource, new_slice: bool) -> Option<Task>
                 if let Some(y) = m.yielded.borrow_mut().take() {
                     shared.global.push(y);
                 }
+                m.with_p(|p| release_held(shared, p));
                 return stop_locked_m(m);
             }
             None
@@ -527,6 +548,14 @@ fn after_switch(m: &MCtx, task: Task) {
 fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
     let shared = &m.shared;
     match shared.yield_to() {
+        // One P: nobody else takes from the global queue, so the push can
+        // wait until this P next looks at it (the local queue is empty, or
+        // the policy's global check is due), and all held yields go in
+        // with that look's lock: one lock per batch, not two per yield.
+        // Only goroutines pushed by other threads meanwhile (timers, spawns
+        // from outside) may get ahead of them; there is no order between
+        // those events to keep. Released before the P leaves the loop.
+        model::policy::YieldTarget::Global if shared.config.procs == 1 => p.held.push(task),
         // Held only when this P's own queue is empty, so that the next
         // look is at the global queue (with work queued here, the push now
         // costs the same lock and holding would only delay it).
