@@ -26,7 +26,7 @@ use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use super::trace::emit;
 use crate::coro::{Coro, CoroState};
-use crate::queue::Steal;
+use crate::queue::{Refill, Steal};
 use model::policy::SchedPolicy;
 use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
@@ -205,8 +205,24 @@ fn take_global<Pol: SchedPolicy + ?Sized>(
         return shared.global.pop_batch(&mut p.local, batch);
     }
     let mut held = std::mem::take(&mut p.held);
-    let items = held.drain(..).chain(yielded);
-    let t = shared.global.push_pop_batch(items, &mut p.local, batch);
+    let t = if yielded.is_none() && shared.global.is_empty() {
+        // Only this P's held yields (one P): they are the whole queue, so
+        // the batch comes straight from them, without the lock. A push by
+        // another thread that the emptiness check missed lands after them,
+        // as if it came just after this look.
+        let mut items = held.drain(..);
+        let first = items.next().expect("held is not empty");
+        let more = batch(items.len() + 1)
+            .saturating_sub(1)
+            .min(p.local.room())
+            .min(items.len());
+        p.local.refill(items.by_ref().take(more));
+        shared.global.push_batch(items); // beyond the batch: rare
+        first
+    } else {
+        let items = held.drain(..).chain(yielded);
+        shared.global.push_pop_batch(items, &mut p.local, batch)
+    };
     p.held = held; // empty, its capacity kept
     Some(t)
 }
