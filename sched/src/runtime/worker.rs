@@ -217,7 +217,9 @@ fn take_global<Pol: SchedPolicy + ?Sized>(
             .min(p.local.room())
             .min(items.len());
         p.local.refill(items.by_ref().take(more));
-        shared.global.push_batch(items); // beyond the batch: rare
+        if items.len() > 0 {
+            shared.global.push_batch(items); // beyond the batch: rare
+        }
         first
     } else {
         let items = held.drain(..).chain(yielded);
