@@ -42,7 +42,9 @@ pub struct Coro {
 // a time runs or unwinds the stack; the yielder pointer targets that stack,
 // not any thread's memory; and values a goroutine keeps across `suspend`
 // must be `Send` by the runtime's contract — the thread-local caveat is
-// documented in `coro/mod.rs` and DESIGN.md ("Thread-locals").
+// documented in `coro/mod.rs` and DESIGN.md ("Thread-locals"). The record's
+// anchor pointer (`Owner::Anchored`) targets a `Sync` goroutine descriptor,
+// owned by the closure, so it may travel with it.
 unsafe impl Send for Coro {}
 
 impl Coro {

@@ -18,7 +18,7 @@
 //! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a `select!` arm's or timed channel operation's value; a goroutine's body) |
 //! | `wake.rs`     | `Wake`: a goroutine's park / unpark protocol and its parked task's cell |
 //! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer, with a cell the holder owns while lent (a blocked channel operation's waiter and value) |
-//! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`) |
+//! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`); `solo` for one P (no thieves) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
 //! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
