@@ -191,3 +191,22 @@ fn a_run_inside_a_production_goroutine_is_the_same_run() {
     assert_eq!(inside, plain, "the trace of a run on an M differs");
     assert_eq!(after, 42);
 }
+
+/// A mutex's unlock is a scheduling point of its own in a deterministic run
+/// (production skips it: the lock already checked for preemption), so each
+/// lock/unlock pair costs the explorer two steps.
+#[test]
+fn each_lock_and_each_unlock_is_a_step_in_a_deterministic_run() {
+    let steps = |pairs: usize| {
+        let cfg = Config::new().procs(1);
+        let out = det::run(&cfg, &mut RandomChooser::new(1), move || {
+            let m = sched::sync::Mutex::new(0u32);
+            for _ in 0..pairs {
+                *m.lock() += 1;
+            }
+        });
+        assert!(out.result.is_ok());
+        out.steps
+    };
+    assert_eq!(steps(20) - steps(10), 2 * 10);
+}

@@ -87,15 +87,27 @@ pub(crate) fn park(op: &Op) {
 
 /// A scheduling point before `op` takes effect.
 pub(crate) fn visible(op: &Op) {
+    visible_on_m(op);
+}
+
+/// [`visible`], answering whether the caller is a production goroutine (on
+/// an M): a primitive may then skip the scheduling point of the op's
+/// counterpart (a mutex's unlock), which only the deterministic engine
+/// needs; production checks preemption once per pair.
+pub(crate) fn visible_on_m(op: &Op) -> bool {
     // The M's context first: on an M (the common case) that one read is
     // all; a deterministic run hides the M of a thread it runs on.
     match rt::entry() {
-        rt::Entry::Run => {}
-        rt::Entry::Preempt => rt::preempt(),
+        rt::Entry::Run => true,
+        rt::Entry::Preempt => {
+            rt::preempt();
+            true
+        }
         rt::Entry::NotM => {
             if let Some(x) = det::current() {
                 x.visible(op);
             }
+            false
         }
     }
 }

@@ -94,6 +94,10 @@ struct Queue {
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
     value: Option<Box<T>>,
+    /// Locked by a production goroutine: its unlock is no scheduling point
+    /// (the lock checked for preemption; only a deterministic run explores
+    /// the unlock).
+    on_m: bool,
 }
 
 impl<T> Mutex<T> {
@@ -126,21 +130,21 @@ impl<T> Mutex<T> {
     /// `lock`, reported at `location` (`Cond::wait` relocks for its caller).
     pub(crate) fn lock_at(&self, location: &'static Location<'static>) -> MutexGuard<'_, T> {
         let op = self.op(OpKind::Lock, location);
-        engine::visible(&op);
+        let on_m = engine::visible_on_m(&op);
         let value = match self.core.try_take() {
             Some(v) => v,
             None => self.acquire(&op),
         };
-        self.guard(value)
+        self.guard(value, on_m)
     }
 
     /// Locks only if the lock is free now (and not reserved for a starving
     /// waiter).
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        engine::visible(&self.op(OpKind::Lock, Location::caller()));
+        let on_m = engine::visible_on_m(&self.op(OpKind::Lock, Location::caller()));
         let value = self.core.try_take()?;
-        Some(self.guard(value))
+        Some(self.guard(value, on_m))
     }
 
     /// Go's `lockSlow`: spin, register, park; until acquired or handed.
@@ -253,10 +257,11 @@ impl<T> Mutex<T> {
         }
     }
 
-    fn guard(&self, value: Box<T>) -> MutexGuard<'_, T> {
+    fn guard(&self, value: Box<T>, on_m: bool) -> MutexGuard<'_, T> {
         MutexGuard {
             mutex: self,
             value: Some(value),
+            on_m,
         }
     }
 
@@ -321,7 +326,9 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        engine::visible(&self.mutex.op(OpKind::Unlock, Location::caller()));
+        if !self.on_m {
+            engine::visible(&self.mutex.op(OpKind::Unlock, Location::caller()));
+        }
         if let Some(v) = self.value.take() {
             self.mutex.release(v);
         }
