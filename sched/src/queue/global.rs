@@ -2,7 +2,10 @@
 //!
 //! Go's `sched.runq` with `globrunqput`, `globrunqputbatch` (from
 //! `runqputslow`) and `globrunqget` in `src/runtime/proc.go`, all under
-//! `sched.lock`. We keep the lock: a `Mutex<VecDeque<T>>`.
+//! `sched.lock`. We keep the lock: a `VecDeque<T>` under a `SpinLock`
+//! (`spin_lock.rs`: its unlock is a store, and a waiter spins, then yields,
+//! where std's `Mutex` swapped on every unlock and, contended, slept and
+//! woke through syscalls).
 //!
 //! Why a lock is right here:
 //! - the queue is off the fast path: a P looks at it every
@@ -21,10 +24,10 @@
 //! queue looks empty (Go reads `sched.runqsize` without the lock the same
 //! way). It is a hint: the lock is the truth.
 
-use super::sync::{AtomicUsize, Mutex, Ordering};
+use super::spin_lock::SpinLock;
+use super::sync::{AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::PoisonError;
 
 /// A local queue that can take a batch from the global one.
 pub trait Refill<T> {
@@ -40,7 +43,7 @@ pub trait Refill<T> {
 /// `wakep`) would make each of those a miss (yield at 2 Ps: -8%).
 #[repr(align(128))]
 pub struct Global<T> {
-    queue: Mutex<VecDeque<T>>,
+    queue: SpinLock<VecDeque<T>>,
     /// Mirror of `queue.len()`, written under the lock.
     len: AtomicUsize,
 }
@@ -48,7 +51,7 @@ pub struct Global<T> {
 impl<T> Global<T> {
     pub fn new() -> Self {
         Global {
-            queue: Mutex::new(VecDeque::new()),
+            queue: SpinLock::new(VecDeque::new()),
             len: AtomicUsize::new(0),
         }
     }
@@ -120,13 +123,14 @@ impl<T> Global<T> {
     /// Runs `f` under the lock and refreshes the length mirror.
     fn with_queue<R>(&self, f: impl FnOnce(&mut VecDeque<T>) -> R) -> R {
         // A panic while holding the lock (in the policy's batch function)
-        // leaves the deque itself consistent, so poisoning is ignored.
-        let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        let r = f(&mut q);
-        // Relaxed: the mirror carries no data (see `len`); the lock orders
-        // the deque itself.
-        self.len.store(q.len(), Ordering::Relaxed);
-        r
+        // leaves the deque itself consistent; the lock is released.
+        self.queue.with(|q| {
+            let r = f(q);
+            // Relaxed: the mirror carries no data (see `len`); the lock
+            // orders the deque itself.
+            self.len.store(q.len(), Ordering::Relaxed);
+            r
+        })
     }
 
     /// Test oracle: the queue's contents, head first.

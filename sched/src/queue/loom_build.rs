@@ -21,6 +21,8 @@ pub(crate) mod ring;
 mod runnext;
 #[path = "slot.rs"]
 pub(crate) mod slot;
+#[path = "spin_lock.rs"]
+pub(crate) mod spin_lock;
 #[path = "value_slot.rs"]
 pub(crate) mod value_slot;
 #[path = "wake.rs"]

@@ -9,11 +9,23 @@ pub(crate) use loom::cell::UnsafeCell;
 pub(crate) use loom::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering,
 };
-pub(crate) use loom::sync::{Arc, Mutex};
+pub(crate) use loom::sync::Arc;
 
 /// `sync.rs`'s spin: under loom a yield, so the model runs the thread
 /// whose access is in progress instead of exploring an endless spin.
 pub(crate) fn spin_wait() {
+    loom::thread::yield_now();
+}
+
+/// `sync.rs`'s `looks_set`: a yield, then "no": retry the swap.
+pub(crate) fn looks_set(_flag: &AtomicBool) -> bool {
+    loom::thread::yield_now();
+    false
+}
+
+/// `sync.rs`'s `spin_backoff`: one loom yield, whatever the round (a
+/// longer wait is only more of the same interleaving).
+pub(crate) fn spin_backoff(_round: u32) {
     loom::thread::yield_now();
 }
 

@@ -21,6 +21,7 @@
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`); `solo` for one P (no thieves) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
+//! | `spin_lock.rs` | `SpinLock`: the global queue's lock (spin, then yield; unlock is a store) |
 //! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
 //! | `sync.rs`, `loom_sync.rs` | the primitive facade: std, or loom |
 //! | `loom_build.rs` | the second mount of the lock-free files, on loom |
@@ -62,6 +63,12 @@ mod pinned;
 pub mod ring;
 mod runnext;
 mod slot;
+mod spin_lock;
+/// `spin_lock.rs` again, on shuttle, with its suite (loom cannot explore a
+/// spin lock).
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod spin_lock_shuttle;
 mod static_ref;
 mod sync;
 mod value_slot;

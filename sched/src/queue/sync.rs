@@ -8,12 +8,29 @@
 pub(crate) use std::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering,
 };
-pub(crate) use std::sync::{Arc, Mutex};
+pub(crate) use std::sync::Arc;
 
 /// Waits a moment for another thread to finish a short access (loom: a
 /// yield, so the model lets that thread run).
 pub(crate) fn spin_wait() {
     std::hint::spin_loop();
+}
+
+/// Whether `flag` looks set, for a waiter that spins on reads before it
+/// retries its swap (test-and-test-and-set). Loom: yields and answers
+/// `false`, so the waiter retries the swap (an RMW reads the latest value;
+/// a Relaxed read may keep returning a stale one, which loom would explore
+/// without end).
+pub(crate) fn looks_set(flag: &AtomicBool) -> bool {
+    // Relaxed: a hint; the caller's swap decides.
+    flag.load(Ordering::Relaxed)
+}
+
+/// Waits `2^round` spins: a waiter's exponential backoff (loom: one yield).
+pub(crate) fn spin_backoff(round: u32) {
+    for _ in 0..1u32 << round {
+        std::hint::spin_loop();
+    }
 }
 
 /// Gives up the rest of this thread's time slice (a holder that was
