@@ -28,11 +28,12 @@ use super::claim::{Claim, Pair};
 use super::waiter::{Entry, Waiter};
 use crate::engine::{self, Op, TimerKey};
 use crate::queue::Pinned;
+use crate::queue::{SpinGuard, SpinMutex};
 use crate::time::Instant;
 use model::ObjId;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 type Queue<T> = VecDeque<Entry<T>>;
 
@@ -52,7 +53,7 @@ pub(crate) struct State<T> {
 pub(crate) struct Chan<T> {
     pub(crate) id: ObjId,
     cap: usize,
-    state: Mutex<State<T>>,
+    state: SpinMutex<State<T>>,
     /// Live `Sender` handles; the last one to drop closes the channel.
     pub(crate) senders: AtomicUsize,
     /// Live `Receiver` handles; the last one to drop closes the channel.
@@ -96,7 +97,7 @@ impl<T> Chan<T> {
             close_on_last_sender,
             id: engine::new_object(),
             cap,
-            state: Mutex::new(State {
+            state: SpinMutex::new(State {
                 buf: VecDeque::with_capacity(cap.min(1024)),
                 sendq: VecDeque::new(),
                 recvq: VecDeque::new(),
@@ -111,8 +112,10 @@ impl<T> Chan<T> {
         self.cap
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// The channel's state, locked (`queue::SpinMutex`: the critical
+    /// sections below are short and never wait).
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<T>> {
+        self.state.lock()
     }
 
     pub(crate) fn len(&self) -> usize {

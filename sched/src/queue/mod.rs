@@ -22,6 +22,7 @@
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
 //! | `spin_lock.rs` | `SpinLock`: the global queue's lock (spin, then yield; unlock is a store) |
+//! | `spin_mutex.rs` | `SpinMutex`: the same lock with a guard (a channel's state) |
 //! | `local.rs`    | `LocalQueue` / `QueueStealer`: either kind, picked by policy |
 //! | `sync.rs`, `loom_sync.rs` | the primitive facade: std, or loom |
 //! | `loom_build.rs` | the second mount of the lock-free files, on loom |
@@ -69,6 +70,7 @@ mod spin_lock;
 #[cfg(feature = "model-check")]
 #[allow(dead_code)]
 mod spin_lock_shuttle;
+mod spin_mutex;
 mod static_ref;
 mod sync;
 mod value_slot;
@@ -82,6 +84,7 @@ pub use outcome::{Source, Steal};
 pub(crate) use pinned::{Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
+pub(crate) use spin_mutex::{SpinGuard, SpinMutex};
 pub(crate) use static_ref::StaticRef;
 pub(crate) use value_slot::ValueSlot;
 pub(crate) use wake::{Parks, Wake};

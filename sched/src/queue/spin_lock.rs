@@ -32,41 +32,21 @@ use super::sync::{looks_set, spin_backoff, yield_thread, AtomicBool, Ordering, U
 /// … 32 spins (63 in all, a few hundred nanoseconds).
 const SPIN_ROUNDS: u32 = 6;
 
-/// A lock for short, non-blocking critical sections (module docs).
-pub(crate) struct SpinLock<T> {
+/// The lock itself, without a value: one flag (module docs). `SpinLock`
+/// pairs it with a cell reached by closure; `spin_mutex.rs` with a guard.
+pub(crate) struct RawSpinLock {
     locked: AtomicBool,
-    value: UnsafeCell<T>,
 }
 
-impl<T> SpinLock<T> {
-    pub(crate) fn new(value: T) -> Self {
-        SpinLock {
+impl RawSpinLock {
+    pub(crate) fn new() -> Self {
+        RawSpinLock {
             locked: AtomicBool::new(false),
-            value: UnsafeCell::new(value),
         }
     }
 
-    /// Runs `f` on the value with the lock held. `f` must not lock `self`
-    /// again (it would spin forever).
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        self.acquire();
-        /// Releases the lock when `f` returns or unwinds.
-        struct Unlock<'a>(&'a AtomicBool);
-        impl Drop for Unlock<'_> {
-            fn drop(&mut self) {
-                // Release: pairs with the next locker's Acquire swap.
-                self.0.store(false, Ordering::Release);
-            }
-        }
-        let _unlock = Unlock(&self.locked);
-        // SAFETY: this thread set `locked` (its swap read `false`), and only
-        // the thread that did so touches the value, until the store above
-        // clears it; the Acquire swap ordered us after the previous
-        // holder's accesses. The `&mut` ends with `f`, before that store.
-        self.value.with_mut(|v| f(unsafe { &mut *v }))
-    }
-
-    fn acquire(&self) {
+    /// Takes the lock, spinning (then yielding) while another holds it.
+    pub(crate) fn lock(&self) {
         let mut round = 0;
         loop {
             // Acquire: pairs with the Release store of the last unlock.
@@ -82,6 +62,46 @@ impl<T> SpinLock<T> {
                 }
             }
         }
+    }
+
+    /// Releases the lock. Only its holder may call this.
+    pub(crate) fn unlock(&self) {
+        // Release: pairs with the next locker's Acquire swap.
+        self.locked.store(false, Ordering::Release);
+    }
+}
+
+/// A lock for short, non-blocking critical sections (module docs).
+pub(crate) struct SpinLock<T> {
+    raw: RawSpinLock,
+    value: UnsafeCell<T>,
+}
+
+impl<T> SpinLock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        SpinLock {
+            raw: RawSpinLock::new(),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` on the value with the lock held. `f` must not lock `self`
+    /// again (it would spin forever).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        self.raw.lock();
+        /// Releases the lock when `f` returns or unwinds.
+        struct Unlock<'a>(&'a RawSpinLock);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                self.0.unlock();
+            }
+        }
+        let _unlock = Unlock(&self.raw);
+        // SAFETY: this thread holds the lock (its swap read `false`), and
+        // only the holder touches the value, until `unlock` clears the
+        // flag; the Acquire swap ordered us after the previous holder's
+        // accesses. The `&mut` ends with `f`, before that store.
+        self.value.with_mut(|v| f(unsafe { &mut *v }))
     }
 }
 

@@ -164,3 +164,22 @@ fn stealing_across_kinds_is_refused() {
 fn a_ring_capacity_must_be_a_power_of_two() {
     let _ = ring::new::<Tok>(12);
 }
+
+#[test]
+fn a_spin_mutex_loses_no_update_under_contention() {
+    let m = Arc::new(super::SpinMutex::new(0u64));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20_000 {
+                    *m.lock() += 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*m.lock(), 80_000);
+}
