@@ -52,6 +52,11 @@ pub(crate) struct P {
     /// its schedule loop.
     #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
     pub(crate) held: Vec<Task>,
+    /// Where a batch from the global queue waits between that queue's lock
+    /// and this P's ring, with more than one P (`worker.rs`, `take_global`):
+    /// empty outside `take_global`.
+    #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
+    pub(crate) staged: Vec<Task>,
 }
 
 /// How long `Shared::prestart_ms` waits for the Ms it started to park.
@@ -265,6 +270,7 @@ impl Shared {
                 gids: 0..0,
                 free_tasks: Vec::new(),
                 held: Vec::new(),
+                staged: Vec::new(),
             }));
         }
         // Idle Ps are popped from the end: keep p0 on top.
