@@ -30,8 +30,15 @@ mod sender;
 pub(crate) mod waiter;
 mod winner;
 mod winner_sync {
+    //! A select's claim lock is the spin lock of the queues (short, never
+    //! waits); loom checks the claim protocol on loom's `Mutex` instead
+    //! (it cannot explore a spin lock; shuttle checks that one).
+    pub(crate) use crate::queue::{SpinGuard as MutexGuard, SpinMutex as Mutex};
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
-    pub(crate) use std::sync::{Mutex, MutexGuard};
+
+    pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        m.lock()
+    }
 }
 /// `winner.rs` again, on loom, with its loom suite.
 #[cfg(feature = "model-check")]

@@ -20,11 +20,13 @@
 //! A plain operation never claims anything but itself being claimed, so
 //! the common path — a blocked send or receive woken by its partner — costs
 //! no locked instruction for the claim (one CAS with a timer) instead of a
-//! lock and an unlock. `winner_loom.rs` checks this file under loom (the
-//! CAS and the select lock; a `lone` word is ordered by the channel lock,
-//! which is not this file's).
+//! lock and an unlock. A select's lock is `queue::SpinMutex` (short, never
+//! waits; two are taken in address order, so nesting cannot deadlock), and
+//! loom's `Mutex` in the loom copy. `winner_loom.rs` checks this file under
+//! loom (the CAS and the select lock; a `lone` word is ordered by the
+//! channel lock, which is not this file's).
 
-use super::winner_sync::{AtomicUsize, Mutex, MutexGuard, Ordering::*};
+use super::winner_sync::{lock, AtomicUsize, Mutex, Ordering::*};
 
 /// The word of an unclaimed `Single` operation (no arm has this index;
 /// `claim::TIMED_OUT` is `usize::MAX`).
@@ -69,10 +71,6 @@ pub(crate) enum Pair {
     SelfTaken,
     /// The partner was already claimed (a stale waiter): skip it.
     PartnerTaken,
-}
-
-fn lock(m: &Mutex<Option<usize>>) -> MutexGuard<'_, Option<usize>> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Winner {
