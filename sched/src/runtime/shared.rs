@@ -53,8 +53,8 @@ pub(crate) struct P {
     #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
     pub(crate) held: Vec<Task>,
     /// Where a batch from the global queue waits between that queue's lock
-    /// and this P's ring, with more than one P (`worker.rs`, `take_global`):
-    /// empty outside `take_global`.
+    /// and this P's ring (`worker.rs`, `take_global`): empty outside
+    /// `take_global`.
     #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
     pub(crate) staged: Vec<Task>,
 }

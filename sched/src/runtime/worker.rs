@@ -198,47 +198,41 @@ fn take_global<Pol: SchedPolicy + ?Sized>(
     let procs = shared.config.procs;
     let cap = policy.local_capacity().unwrap_or(usize::MAX / 2);
     let batch = |len| policy.global_batch(len, procs, cap);
-    if yielded.is_none() && p.held.is_empty() {
-        if shared.global.is_empty() {
-            return None;
-        }
-        if procs == 1 {
-            return shared.global.pop_batch(&mut p.local, batch);
-        }
-        let mut staged = Staged::new(&mut p.staged, p.local.room());
-        let t = shared.global.pop_batch(&mut staged, batch);
-        p.local.refill(p.staged.drain(..));
-        return t;
+    if yielded.is_none() && shared.global.is_empty() {
+        return take_held(shared, p, batch);
     }
     let mut held = std::mem::take(&mut p.held);
-    let t = if yielded.is_none() && shared.global.is_empty() {
-        // Only this P's held yields (one P): they are the whole queue, so
-        // the batch comes straight from them, without the lock. A push by
-        // another thread that the emptiness check missed lands after them,
-        // as if it came just after this look.
-        let mut items = held.drain(..);
-        let first = items.next().expect("held is not empty");
-        let more = batch(items.len() + 1)
-            .saturating_sub(1)
-            .min(p.local.room())
-            .min(items.len());
-        p.local.refill(items.by_ref().take(more));
-        if items.len() > 0 {
-            shared.global.push_batch(items); // beyond the batch: rare
-        }
-        first
-    } else if procs == 1 {
-        let items = held.drain(..).chain(yielded);
-        shared.global.push_pop_batch(items, &mut p.local, batch)
-    } else {
-        let items = held.drain(..).chain(yielded);
-        let mut staged = Staged::new(&mut p.staged, p.local.room());
-        let t = shared.global.push_pop_batch(items, &mut staged, batch);
-        p.local.refill(p.staged.drain(..));
-        t
+    let pushing = yielded.is_some() || !held.is_empty();
+    let mut staged = Staged::new(&mut p.staged, p.local.room());
+    let t = match pushing {
+        true => Some(shared.global.push_pop_batch(
+            held.drain(..).chain(yielded),
+            &mut staged,
+            batch,
+        )),
+        false => shared.global.pop_batch(&mut staged, batch),
     };
+    p.local.refill(p.staged.drain(..));
     p.held = held; // empty, its capacity kept
-    Some(t)
+    t
+}
+
+/// [`take_global`] when the global queue is empty but for this P's held
+/// yields (one P): they are the whole queue, so the batch comes straight
+/// from them, without the lock. A push by another thread that the
+/// emptiness check missed lands after them, as if just after this look.
+fn take_held(shared: &Shared, p: &mut P, batch: impl FnOnce(usize) -> usize) -> Option<Task> {
+    let mut items = p.held.drain(..);
+    let first = items.next()?;
+    let more = batch(items.len() + 1)
+        .saturating_sub(1)
+        .min(p.local.room())
+        .min(items.len());
+    p.local.refill(items.by_ref().take(more));
+    if items.len() > 0 {
+        shared.global.push_batch(items); // beyond the batch: rare
+    }
+    Some(first)
 }
 
 /// A batch from the global queue on its way to the P's ring: moved out
