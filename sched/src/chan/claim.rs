@@ -28,6 +28,7 @@
 pub(crate) use super::winner::Pair;
 use super::winner::Winner;
 use crate::engine::{self, Handle, Op};
+use crate::stack::{Anchor, AnchorTarget};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 
 /// The arm index a timer claims with (no `select!` has this many arms).
@@ -100,29 +101,26 @@ impl Claim {
     /// Publishes the completed operation and wakes its owner. Called by the
     /// claimer after it has moved the value.
     pub(crate) fn finish(&self) {
-        self.publish();
-        self.handle
-            .as_ref()
-            .expect("a shared claim holds its owner's handle")
-            .unpark();
+        self.finish_anchored(None);
     }
 
-    /// [`Claim::finish`] without the wake-up, for a claim whose owner is
-    /// woken by other means (`waiter::Entry::finish`).
-    pub(crate) fn publish(&self) {
+    /// [`Claim::finish`] for a claim lent from its owner's stack: `anchor`
+    /// is the goroutine it was lent from (`queue::PinnedRef::anchor`),
+    /// which wakes the owner when the claim holds no handle (`lone`).
+    pub(crate) fn finish_anchored(&self, anchor: Option<&AnchorTarget>) {
         // Release: pairs with the Acquire load in `wait`, so the owner sees
         // the value the claimer moved into its waiter's slot.
         self.done.store(true, Release);
-    }
-
-    /// The owner's handle, if the claim holds one (see [`Claim::lone`]).
-    pub(crate) fn handle(&self) -> Option<&Handle> {
-        self.handle.as_ref()
+        match (&self.handle, anchor) {
+            (Some(h), _) => h.unpark(),
+            (None, Some(g)) => g.wake(),
+            (None, None) => unreachable!("a claim without a handle is lent from an anchored stack"),
+        }
     }
 
     /// Whether the operation has been completed and published.
     pub(crate) fn is_done(&self) -> bool {
-        // Acquire: pairs with the Release store in `finish`.
+        // Acquire: pairs with the Release store in `finish_anchored`.
         self.done.load(Acquire)
     }
 

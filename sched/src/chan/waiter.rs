@@ -68,16 +68,7 @@ impl<T> Entry<T> {
     pub(crate) fn finish(&self) {
         match self {
             Entry::Shared(w) => w.claim.finish(),
-            Entry::Lent(r) => {
-                r.publish();
-                match r.handle() {
-                    Some(h) => h.unpark(),
-                    None => crate::stack::Anchor::wake(
-                        r.anchor()
-                            .expect("a claim without a handle was lent from an anchored stack"),
-                    ),
-                }
-            }
+            Entry::Lent(r) => r.finish_anchored(r.anchor()),
         }
     }
 
