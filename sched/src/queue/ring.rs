@@ -85,15 +85,14 @@ const _: () = assert!(MAX_CAPACITY.is_power_of_two() && MAX_CAPACITY <= 1 << 31)
 /// State shared by the owner and its stealers.
 struct Inner<T: Item> {
     /// Next index to consume. Advanced by CAS (owner and thieves), or by the
-    /// owner's plain store in a ring without thieves ([`solo`]).
+    /// owner's plain store in a ring without thieves ([`solo`]; the slot
+    /// below says which, `RunNext::thieves`).
     head: AtomicU32,
     /// Next index to fill. Written only by the owner.
     tail: AtomicU32,
     runnext: RunNext<T>,
     slots: Box<[AtomicPtr<()>]>,
     mask: u32,
-    /// Whether stealers may take from this ring (`false`: [`solo`]).
-    thieves: bool,
 }
 
 /// The owner P's handle: push and pop.
@@ -136,7 +135,6 @@ fn with_thieves<T: Item>(capacity: usize, thieves: bool) -> (Local<T>, Stealer<T
             .map(|_| AtomicPtr::new(ptr::null_mut()))
             .collect(),
         mask: capacity as u32 - 1,
-        thieves,
     });
     let stealer = Stealer {
         inner: inner.clone(),
@@ -343,7 +341,7 @@ impl<T: Item> Local<T> {
     /// ring without thieves ([`solo`]) has nobody to race: a store.
     fn advance_head(&mut self, head: u32, n: u32) -> bool {
         let next = head.wrapping_add(n);
-        if !self.inner.thieves {
+        if !self.inner.runnext.thieves() {
             // Relaxed: only this thread consumes (`steal_into` takes nothing
             // from a solo ring); racy `len` readers get no data through it.
             self.inner.head.store(next, Ordering::Relaxed);
@@ -416,7 +414,7 @@ impl<T: Item> Stealer<T> {
             !Arc::ptr_eq(&self.inner, &dst.inner),
             "a P never steals from itself"
         );
-        if !src.thieves {
+        if !src.runnext.thieves() {
             return Steal::Empty; // a solo ring is its owner's alone
         }
         // Acquire on both: the head pairs with other thieves' Release CAS

@@ -63,6 +63,12 @@ impl<T: Item> RunNext<T> {
         }
     }
 
+    /// Whether thieves may take from this slot (and from the ring around
+    /// it: `ring::solo` says no for both).
+    pub(crate) fn thieves(&self) -> bool {
+        self.thieves
+    }
+
     /// Owner: puts `t` in the slot and returns the G it displaced.
     pub(crate) fn replace(&self, t: T) -> Option<T> {
         if !self.thieves {
