@@ -16,6 +16,8 @@ mod sync {
     pub(crate) use shuttle::sync::atomic::{AtomicBool, Ordering};
 
     pub(crate) fn looks_set(flag: &AtomicBool) -> bool {
+        // Relaxed: a hint, as in `sync.rs` (shuttle is sequentially
+        // consistent whatever the ordering).
         flag.load(Ordering::Relaxed)
     }
 
@@ -51,6 +53,8 @@ mod shuttle_tests {
                 shuttle::thread::spawn(move || {
                     for _ in 0..3 {
                         lock.with(|n| {
+                            // SeqCst: the test's own witness of two holders,
+                            // not part of the protocol under test.
                             assert!(!inside.swap(true, SeqCst), "two holders at once");
                             let seen = *n;
                             shuttle::thread::yield_now();

@@ -15,7 +15,8 @@
 //! the deadlock within a few hundred interleavings (checked by hand when
 //! this was written). The parked task's cell is plain loads and stores
 //! published by the state's CAS: weakening `finish_park`'s CAS to Relaxed
-//! fails three of these tests (the unparker finds the cell empty). Bounds: at most three threads, a handful of
+//! fails three of these tests (the unparker finds the cell empty).
+//! Bounds: at most three threads, a handful of
 //! operations each; loom explores every interleaving and memory-model
 //! outcome, unbounded for two threads and within [`PREEMPTIONS`]
 //! preemptions for three.
@@ -59,6 +60,8 @@ impl World {
 
     /// `Claim::finish`: publish, then unpark; queue the task if parked.
     fn waker(&self) {
+        // Release: pairs with the goroutine's Acquire load of the count, as
+        // `Claim::finish_anchored`'s store with `Claim::is_done`.
         self.published.fetch_add(1, Release);
         if let Some(task) = self.wake.unpark() {
             *self.queue.lock().unwrap() = Some(task);
@@ -69,6 +72,7 @@ impl World {
 
 /// `Claim::wait` plus the M's half: park until `wakers` published.
 fn goroutine(w: &Arc<World>, wakers: usize) {
+    // Acquire: pairs with each waker's Release add.
     while w.published.load(Acquire) < wakers {
         if Wake::finish_park(Box::new(TaskBox(w.clone()))).is_some() {
             continue; // a token (unparked before the park): requeued, re-check
