@@ -90,6 +90,19 @@ impl<T: Raw> LockCore<T> {
         self.value.take()
     }
 
+    /// [`try_take`](LockCore::try_take) for a first attempt: one swap
+    /// without the empty check, as Go's fast path is one CAS. The check
+    /// saves a spinner's retries from pulling the line away from the
+    /// holder; a first attempt usually finds the value, and the extra load
+    /// cost the uncontended lock ~1 ns (mutex at 1 P).
+    pub(crate) fn take_first(&self) -> Option<T> {
+        // Relaxed: see `try_take`.
+        if self.starving.load(Relaxed) {
+            return None;
+        }
+        self.value.take_now()
+    }
+
     /// Whether the value looks taken (a spinner's poll; a hint).
     pub(crate) fn looks_held(&self) -> bool {
         !self.value.looks_full()
