@@ -1,8 +1,8 @@
 //! The lock-free queues compiled a second time, against loom.
 //!
 //! The `#[path]`s below mount the same source files as `queue/mod.rs` does;
-//! only `sync` differs (`loom_sync.rs`). `item` and `outcome` are shared with
-//! the std copy (they hold no primitives), so a `Steal<T>` or an `Item` is
+//! only `sync` differs (`loom_sync.rs`). `item`, `outcome` and `fifo` are shared
+//! with the std copy (they hold no primitives), so a `Steal<T>` or an `Item` is
 //! the same type in both copies.
 
 // The second mount of each file is the point of this module.
@@ -28,4 +28,4 @@ pub(crate) mod value_slot;
 #[path = "wake.rs"]
 pub(crate) mod wake;
 
-use super::{item, outcome};
+use super::{fifo, item, outcome};

@@ -56,7 +56,17 @@
 //! Chase-Lev wrapper is not mounted: crossbeam's deque is not loom-aware.
 
 pub mod chase_lev;
+mod fifo;
 mod global;
+
+// The global queue's lock, its inline items and its length mirror share
+// one cache line (`fifo.rs`: the point of keeping the queue's head
+// inline). Checked on the std copy (loom's atomics are larger).
+const _: () = assert!(
+    std::mem::size_of::<spin_lock::SpinLock<fifo::Fifo<Box<u8>>>>()
+        + std::mem::size_of::<std::sync::atomic::AtomicUsize>()
+        <= 64
+);
 mod item;
 mod local;
 mod outcome;
