@@ -285,3 +285,44 @@ fn arms_accept_references_blocks_and_a_missing_last_comma() {
     }
     assert_eq!(n, 3);
 }
+
+/// A select parked when its runtime shuts down is unwound: its arms'
+/// waiters, lent from its stack, leave the channels' queues first, so the
+/// channels (alive after the runtime) neither point into a freed stack nor
+/// keep the select's value; a later send on them finds no receiver.
+#[test]
+fn a_select_parked_at_shutdown_leaves_its_channels_clean() {
+    for procs in [1, 2] {
+        let rt = Runtime::builder().procs(procs).build().unwrap();
+        let (a_tx, a_rx) = chan::<u32>(0);
+        let (b_tx, b_rx) = chan::<String>(0);
+        let (c_tx, c_rx) = chan::<String>(0);
+        let parked = Arc::new(AtomicUsize::new(0));
+        let p = parked.clone();
+        rt.block_on(move || {
+            drop(go(move || {
+                p.store(1, SeqCst);
+                select! {
+                    recv(a_rx) -> _ => unreachable!("nobody sends on a"),
+                    send(b_tx, "kept".to_string()) -> _ => unreachable!("nobody receives on b"),
+                    recv(c_rx) -> _ => unreachable!("nobody sends on c"),
+                }
+            }));
+            while parked.load(SeqCst) == 0 {
+                sched::yield_now();
+            }
+            // Let it register and park.
+            for _ in 0..100 {
+                sched::yield_now();
+            }
+        });
+        let leaks = rt.leaks();
+        assert_eq!(leaks.len(), 1, "procs {procs}: {leaks:?}");
+        assert_eq!(leaks[0].blocked_on, Some(model::BlockReason::Select));
+        drop(rt);
+        // The unwound select dropped its arms' ends; every queue is empty.
+        assert_eq!(a_tx.try_send(1), Err(sched::chan::TrySendError::Closed(1)));
+        assert!(b_rx.try_recv().is_err(), "procs {procs}");
+        assert!(c_tx.try_send("x".into()).is_err(), "procs {procs}");
+    }
+}

@@ -386,25 +386,26 @@ impl<T> Chan<T> {
     /// while parked: a runtime or a deterministic run ending under it), the
     /// entry is taken out of the queue first, so the frame can go.
     fn wait_lent(&self, w: &Pinned<Claim, T>, op: &Op) {
-        struct Dequeue<'a, T> {
-            chan: &'a Chan<T>,
-            claim: &'a Claim,
-        }
-        impl<T> Drop for Dequeue<'_, T> {
-            fn drop(&mut self) {
-                // Done: whoever completed it took the entry out first.
-                if !self.claim.is_done() {
-                    self.chan.unregister(self.claim);
-                }
-            }
-        }
-        let _dequeue = Dequeue {
-            chan: self,
-            claim: w,
-        };
+        let _dequeue = self.dequeue_on_exit(w, None);
         w.wait(op);
     }
 
+    /// A guard for a waiter lent from the caller's frame: when dropped
+    /// (normally or by unwinding), it takes the waiter's entries out of
+    /// this channel's queues, unless whoever completed the operation
+    /// through this waiter took the entry out already (one lock fewer):
+    /// `arm` is the waiter's `select!` arm, `None` for a plain operation.
+    pub(crate) fn dequeue_on_exit<'a>(
+        &'a self,
+        claim: &'a Claim,
+        arm: Option<usize>,
+    ) -> Dequeue<'a, T> {
+        Dequeue {
+            chan: self,
+            claim,
+            arm,
+        }
+    }
     /// Parks until the timed operation completes or its timer claims it;
     /// true if the timer won.
     fn wait_timed(&self, (claim, deadline): Timer, op: &Op) -> bool {
@@ -419,6 +420,28 @@ impl<T> Chan<T> {
     }
 }
 
+/// See [`Chan::dequeue_on_exit`].
+pub(crate) struct Dequeue<'a, T> {
+    chan: &'a Chan<T>,
+    claim: &'a Claim,
+    arm: Option<usize>,
+}
+
+impl<T> Drop for Dequeue<'_, T> {
+    fn drop(&mut self) {
+        // Completed through this waiter: its completer took the entry out
+        // of the queue (under the channel lock, when it claimed it; a
+        // closer, with the whole queue) before it claimed or finished.
+        let taken = match self.arm {
+            None => self.claim.is_done(),
+            Some(arm) => self.claim.winner() == Some(arm),
+        };
+        if !taken {
+            self.chan.unregister(self.claim);
+        }
+    }
+}
+
 /// A timed operation's shared claim and its deadline.
 type Timer = (Arc<Claim>, Instant);
 
@@ -426,5 +449,5 @@ type Timer = (Arc<Claim>, Instant);
 /// timer that may claim it (returned with the deadline).
 fn timed_waiter<T>(value: Option<T>, deadline: Instant) -> (Arc<Waiter<T>>, Timer) {
     let claim = Arc::new(Claim::single());
-    (Waiter::new(claim.clone(), 0, value), (claim, deadline))
+    (Waiter::new(claim.clone(), value), (claim, deadline))
 }

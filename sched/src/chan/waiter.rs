@@ -18,23 +18,19 @@ use super::claim::Claim;
 use crate::queue::{PinnedRef, ValueSlot};
 use std::sync::Arc;
 
-/// The waiter of a `select!` arm or of a timed operation: its claim is
-/// shared with the other arms and with a timer.
+/// The waiter of a timed operation: its claim is shared with a timer.
 #[derive(Debug)]
 pub(crate) struct Waiter<T> {
-    /// The operation this waiter belongs to (shared by every arm of a select).
+    /// The operation this waiter belongs to.
     pub(crate) claim: Arc<Claim>,
-    /// Which arm of the operation this waiter is (0 outside `select!`).
-    pub(crate) arm: usize,
     slot: ValueSlot<T>,
 }
 
 impl<T> Waiter<T> {
-    /// A waiter for `arm` of `claim`, carrying `value` if it is a sender.
-    pub(crate) fn new(claim: Arc<Claim>, arm: usize, value: Option<T>) -> Arc<Self> {
+    /// A waiter of `claim`, carrying `value` if it is a sender.
+    pub(crate) fn new(claim: Arc<Claim>, value: Option<T>) -> Arc<Self> {
         Arc::new(Waiter {
             claim,
-            arm,
             slot: ValueSlot::new(value),
         })
     }
@@ -45,9 +41,18 @@ impl<T> Waiter<T> {
     }
 }
 
-/// A waiter as a channel's queue holds it: shared with the other arms of a
-/// `select!` and with a timer, or lent from the stack frame of a plain
-/// blocked send or receive — its claim, and its value in the lent cell (no
+/// What a `select!` arm lends its channel's queue, with the arm's value
+/// cell: the select's claim (shared by its arms and its timer) and which
+/// arm this is.
+#[derive(Debug)]
+pub(crate) struct ArmWaiter {
+    pub(crate) claim: Arc<Claim>,
+    pub(crate) arm: usize,
+}
+
+/// A waiter as a channel's queue holds it: shared with a timer, or lent
+/// from the stack frame of a plain blocked send or receive or of a
+/// `select!` arm — its claim, and its value in the lent cell (no
 /// allocation, no reference count, no locked instruction to move the value:
 /// the frame outlives the entry, and the entry owns the cell while it
 /// exists, `queue/pinned.rs`).
@@ -60,6 +65,7 @@ impl<T> Waiter<T> {
 pub(crate) enum Entry<T> {
     Shared(Arc<Waiter<T>>),
     Lent(PinnedRef<Claim, T>),
+    Arm(PinnedRef<ArmWaiter, T>),
 }
 
 impl<T> Entry<T> {
@@ -69,6 +75,7 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => w.claim.finish(),
             Entry::Lent(r) => r.finish_anchored(r.anchor()),
+            Entry::Arm(r) => r.claim.finish(),
         }
     }
 
@@ -77,14 +84,15 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => &w.claim,
             Entry::Lent(c) => c,
+            Entry::Arm(a) => &a.claim,
         }
     }
 
     /// Which arm of its operation this waiter is.
     pub(crate) fn arm(&self) -> usize {
         match self {
-            Entry::Shared(w) => w.arm,
-            Entry::Lent(_) => 0,
+            Entry::Shared(_) | Entry::Lent(_) => 0,
+            Entry::Arm(a) => a.arm,
         }
     }
 
@@ -94,6 +102,7 @@ impl<T> Entry<T> {
         let refused = match self {
             Entry::Shared(w) => w.slot.put(v).is_err(),
             Entry::Lent(c) => c.put(v).is_err(),
+            Entry::Arm(a) => a.put(v).is_err(),
         };
         if refused {
             unreachable!("a receiver's slot is filled once, by the claim's winner");
@@ -105,6 +114,7 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => w.take(),
             Entry::Lent(c) => c.take(),
+            Entry::Arm(a) => a.take(),
         }
     }
 }

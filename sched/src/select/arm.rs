@@ -1,19 +1,46 @@
 //! The arms of a `select!`: a receive or a send on one channel, behind the
 //! type-erased [`Arm`] trait so one select can mix channels of different
 //! element types. Each arm keeps its outcome; the macro reads the winner's.
+//!
+//! A blocked arm's waiter lives in the frame of its [`Arm::register`] call
+//! (a `queue::Pinned`, lent to the channel's queue as `Entry::Arm`), and
+//! that call registers the remaining arms and parks *inside* it, through
+//! `rest` (continuation-passing, one frame per arm): so every waiter's
+//! frame outlives its queue entry without an allocation. The `Arc<Waiter>`
+//! per arm this replaces cost a `malloc`, a `free` and four reference-count
+//! RMWs per arm of every select that parked.
 
 use crate::chan::channel::{Chan, Me};
-use crate::chan::claim::Claim;
-use crate::chan::waiter::{Entry, Waiter};
+use crate::chan::waiter::{ArmWaiter, Entry};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
+use crate::queue::Pinned;
 use model::ObjId;
+use std::pin::pin;
 use std::sync::Arc;
+
+use crate::chan::claim::Claim;
 
 /// The selecting goroutine's claim, as handed to its arms.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Token {
     pub(crate) claim: Arc<Claim>,
+}
+
+impl Token {
+    /// The waiter of arm `index`, to lend to its channel's queue.
+    fn waiter(&self, index: usize) -> ArmWaiter {
+        ArmWaiter {
+            claim: self.claim.clone(),
+            arm: index,
+        }
+    }
+
+    /// Whether arm `index` completed the select through its waiter (read
+    /// once the select is complete).
+    fn won(&self, index: usize) -> bool {
+        self.claim.winner() == Some(index)
+    }
 }
 
 /// What registering one arm did.
@@ -24,9 +51,17 @@ pub enum Registration {
     Completed,
     /// Another channel (or the timer) already claimed the select.
     Lost,
-    /// A waiter is queued on the channel.
-    Waiting,
+    /// A waiter was queued on the channel, `rest` ran (and returned what it
+    /// returned: the arm that completed inline, if one did), and the
+    /// select is complete: this arm has its outcome if it won.
+    Waited(Option<usize>),
 }
+
+/// The rest of a registration: registers the arms after this one, parks
+/// until the select is complete, and returns the arm that completed inline
+/// (while registering), if one did.
+#[doc(hidden)]
+pub type Rest<'a> = &'a mut dyn FnMut() -> Option<usize>;
 
 /// One arm of a select, type-erased (used by the `select!` expansion).
 #[doc(hidden)]
@@ -37,12 +72,10 @@ pub trait Arm {
     fn ready(&self) -> bool;
     /// Completes the operation now if it can (the select is not registered).
     fn attempt(&mut self) -> bool;
-    /// Completes now, claiming the select as arm `index`, or queues a waiter.
-    fn register(&mut self, token: &Token, index: usize) -> Registration;
-    /// Removes this arm's waiter (the select completed elsewhere).
-    fn unregister(&mut self, token: &Token);
-    /// Reads the outcome from the waiter after this arm won while parked.
-    fn collect(&mut self);
+    /// Completes now, claiming the select as arm `index`; or queues a
+    /// waiter, runs `rest` while it is queued, then takes the waiter out
+    /// (its outcome, if it won; else its queue entry).
+    fn register(&mut self, token: &Token, index: usize, rest: Rest<'_>) -> Registration;
 }
 
 /// `recv(rx) -> v`: `v` is `Result<T, RecvError>`.
@@ -50,7 +83,6 @@ pub trait Arm {
 #[derive(Debug)]
 pub struct RecvArm<'a, T> {
     chan: &'a Chan<T>,
-    waiter: Option<Arc<Waiter<T>>>,
     outcome: Option<Result<T, RecvError>>,
 }
 
@@ -60,7 +92,6 @@ pub struct RecvArm<'a, T> {
 pub struct SendArm<'a, T> {
     chan: &'a Chan<T>,
     value: Option<T>,
-    waiter: Option<Arc<Waiter<T>>>,
     outcome: Option<Result<(), SendError<T>>>,
 }
 
@@ -68,7 +99,6 @@ impl<'a, T> RecvArm<'a, T> {
     pub fn new(rx: &'a Receiver<T>) -> Self {
         RecvArm {
             chan: &rx.chan,
-            waiter: None,
             outcome: None,
         }
     }
@@ -115,14 +145,22 @@ impl<T> Arm for RecvArm<'_, T> {
         self.finish(step)
     }
 
-    fn register(&mut self, token: &Token, index: usize) -> Registration {
+    fn register(&mut self, token: &Token, index: usize, rest: Rest<'_>) -> Registration {
         let mut st = self.chan.lock();
         match self.chan.recv_step(&mut st, Some((&*token.claim, index))) {
             RecvStep::Blocked => {
-                let w = Waiter::new(token.claim.clone(), index, None);
-                Chan::push_receiver(&mut st, Entry::Shared(w.clone()));
-                self.waiter = Some(w);
-                Registration::Waiting
+                let w = pin!(Pinned::with_cell(token.waiter(index), None));
+                // Declared after `w`, dropped before it: the entry leaves
+                // the queue before the frame waits for its return.
+                let _dequeue = self.chan.dequeue_on_exit(&token.claim, Some(index));
+                Chan::push_receiver(&mut st, Entry::Arm(w.as_ref().lend()));
+                drop(st);
+                let inline = rest();
+                if token.won(index) {
+                    // Nothing in the cell: the channel closed.
+                    self.outcome = Some(w.as_ref().take_cell().ok_or(RecvError));
+                }
+                Registration::Waited(inline)
             }
             RecvStep::Lost => Registration::Lost,
             step => {
@@ -132,17 +170,6 @@ impl<T> Arm for RecvArm<'_, T> {
             }
         }
     }
-
-    fn unregister(&mut self, token: &Token) {
-        if self.waiter.is_some() {
-            self.chan.unregister(&token.claim);
-        }
-    }
-
-    fn collect(&mut self) {
-        let w = self.waiter.as_ref().expect("a parked arm has a waiter");
-        self.outcome = Some(w.take().ok_or(RecvError));
-    }
 }
 
 impl<'a, T> SendArm<'a, T> {
@@ -150,7 +177,6 @@ impl<'a, T> SendArm<'a, T> {
         SendArm {
             chan: &tx.chan,
             value: Some(value),
-            waiter: None,
             outcome: None,
         }
     }
@@ -200,7 +226,7 @@ impl<T> Arm for SendArm<'_, T> {
         self.finish(step)
     }
 
-    fn register(&mut self, token: &Token, index: usize) -> Registration {
+    fn register(&mut self, token: &Token, index: usize, rest: Rest<'_>) -> Registration {
         let v = self.value();
         let mut st = self.chan.lock();
         match self
@@ -208,10 +234,20 @@ impl<T> Arm for SendArm<'_, T> {
             .send_step(&mut st, v, Some((&*token.claim, index)))
         {
             SendStep::Blocked(v) => {
-                let w = Waiter::new(token.claim.clone(), index, Some(v));
-                Chan::push_sender(&mut st, Entry::Shared(w.clone()));
-                self.waiter = Some(w);
-                Registration::Waiting
+                let w = pin!(Pinned::with_cell(token.waiter(index), Some(v)));
+                // As in `RecvArm::register`: dropped before `w`.
+                let _dequeue = self.chan.dequeue_on_exit(&token.claim, Some(index));
+                Chan::push_sender(&mut st, Entry::Arm(w.as_ref().lend()));
+                drop(st);
+                let inline = rest();
+                if token.won(index) {
+                    // The value still in the cell: the channel closed.
+                    self.outcome = Some(match w.as_ref().take_cell() {
+                        None => Ok(()),
+                        Some(v) => Err(SendError(v)),
+                    });
+                }
+                Registration::Waited(inline)
             }
             SendStep::Lost(v) => {
                 self.value = Some(v);
@@ -223,19 +259,5 @@ impl<T> Arm for SendArm<'_, T> {
                 Registration::Completed
             }
         }
-    }
-
-    fn unregister(&mut self, token: &Token) {
-        if self.waiter.is_some() {
-            self.chan.unregister(&token.claim);
-        }
-    }
-
-    fn collect(&mut self) {
-        let w = self.waiter.as_ref().expect("a parked arm has a waiter");
-        self.outcome = Some(match w.take() {
-            None => Ok(()),
-            Some(v) => Err(SendError(v)),
-        });
     }
 }

@@ -26,7 +26,7 @@
 mod arm;
 mod macros;
 
-pub use arm::{Arm, RecvArm, Registration, SendArm, Token};
+pub use arm::{Arm, RecvArm, Registration, Rest, SendArm, Token};
 
 use crate::chan::channel::timeout_at;
 use crate::chan::claim::{Claim, TIMED_OUT};
@@ -137,48 +137,49 @@ fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option
     let token = Token {
         claim: std::sync::Arc::new(Claim::select()),
     };
-    let mut registered = arms.len();
-    let mut inline = None;
-    for (i, arm) in arms.iter_mut().enumerate() {
-        match arm.register(&token, i) {
-            Registration::Waiting => continue,
-            Registration::Completed => inline = Some(i),
-            Registration::Lost => {}
-        }
-        registered = i;
-        break;
-    }
-    if inline.is_none() {
+    let mut wait = || {
         let key = deadline.map(|d| timeout_at(&token.claim, d));
         token.claim.wait(op);
         if let Some(k) = key {
             k.stop();
         }
-    }
-    let winner = token.claim.winner();
-    for (i, arm) in arms[..registered].iter_mut().enumerate() {
-        // The winner's waiter is gone already: whoever completed the
-        // select through it took it off its channel (one lock fewer).
-        if winner != Some(i) {
-            arm.unregister(&token);
+    };
+    let inline = register_from(arms, 0, &token, &mut wait);
+    // The winner has its outcome: read from its waiter if it was parked
+    // (`Arm::register`), taken on the spot if it completed inline.
+    match token.claim.winner() {
+        Some(TIMED_OUT) => None,
+        winner => {
+            debug_assert!(inline.is_none() || inline == winner);
+            winner
         }
     }
-    finish(arms, winner, inline)
 }
 
-/// The winner's index; a winner that was parked reads its outcome.
-fn finish(
+/// Registers `arms` (the first is arm `first`), each inside the previous
+/// one's [`Arm::register`] so that its waiter's frame is alive until the
+/// select is complete, and waits at the end — or where an arm finds the
+/// select claimed already. Returns the arm that completed inline, if any.
+fn register_from(
     arms: &mut [&mut dyn Arm],
-    winner: Option<usize>,
-    inline: Option<usize>,
+    first: usize,
+    token: &Token,
+    wait: &mut dyn FnMut(),
 ) -> Option<usize> {
-    match winner {
-        Some(TIMED_OUT) => None,
-        Some(i) if inline != Some(i) => {
-            arms[i].collect();
-            Some(i)
+    let Some((arm, rest)) = arms.split_first_mut() else {
+        wait();
+        return None;
+    };
+    let registration = arm.register(token, first, &mut || {
+        register_from(rest, first + 1, token, wait)
+    });
+    match registration {
+        Registration::Completed => Some(first),
+        Registration::Lost => {
+            wait();
+            None
         }
-        w => w,
+        Registration::Waited(inline) => inline,
     }
 }
 
