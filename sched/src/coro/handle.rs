@@ -47,6 +47,21 @@ pub struct Coro {
 // owned by the closure, so it may travel with it.
 unsafe impl Send for Coro {}
 
+/// An owning pointer whose pointee stays at one address, and alive, for as
+/// long as the pointer exists, wherever the pointer itself moves: what
+/// [`Coro::with_anchor`] needs of the owner it keeps in the root frame.
+///
+/// # Safety
+///
+/// `Deref` must return a reference into memory that neither moves nor is
+/// freed while `self` (moved anywhere) is alive, and the pointer must be
+/// `Send + 'static`.
+pub(crate) unsafe trait StableOwner: std::ops::Deref + Send + 'static {}
+
+// SAFETY: an `Arc`'s pointee is a heap allocation that stays put and alive
+// while any `Arc` to it exists; `Arc<T>` is `Send` for `T: Send + Sync`.
+unsafe impl<T: ?Sized + Send + Sync + 'static> StableOwner for Arc<T> {}
+
 impl Coro {
     /// A coroutine that will run `f` on `stack` when first resumed. Its
     /// overflow report says "a goroutine without a label" until
@@ -76,18 +91,20 @@ impl Coro {
     /// frame, so values on the stack may refer to the anchor uncounted
     /// (`stack::Anchor`, `stack::anchor_at`). The scheduler anchors a
     /// goroutine to its descriptor.
-    pub(crate) fn with_anchor<N>(
+    pub(crate) fn with_anchor<N, O>(
         stack: Stack,
-        owner: Arc<N>,
+        owner: O,
         anchor: fn(&N) -> &AnchorTarget,
         f: impl FnOnce(&N) + Send + 'static,
     ) -> Coro
     where
         N: ?Sized + Send + Sync + 'static,
+        O: StableOwner + std::ops::Deref<Target = N>,
     {
-        // The anchor is inside (or borrowed from) `owner`'s allocation,
-        // which does not move and stays alive while the closure below
-        // holds `owner`: for the whole life of every frame above it.
+        // The anchor is inside (or borrowed from) `owner`'s pointee, which
+        // does not move when `owner` does (`StableOwner`) and stays alive
+        // while the closure below holds `owner`: for the whole life of
+        // every frame above it.
         let at = NonNull::from(anchor(&owner));
         let mut coro = Coro::new(stack, move || f(&owner));
         coro.running.owner = Owner::Anchored(at);

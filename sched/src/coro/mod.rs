@@ -39,5 +39,6 @@ mod suspend;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use handle::StableOwner;
 pub use handle::{Coro, CoroState};
 pub use suspend::{in_coroutine, suspend};

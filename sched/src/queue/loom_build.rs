@@ -13,6 +13,8 @@ mod sync;
 
 #[path = "global.rs"]
 pub(crate) mod global;
+#[path = "node.rs"]
+pub(crate) mod node;
 #[path = "pinned.rs"]
 pub(crate) mod pinned;
 #[path = "ring.rs"]

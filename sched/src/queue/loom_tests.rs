@@ -1,5 +1,5 @@
-//! loom suite for the ring, its `runnext` slot, the global queue and the
-//! one-item `Slot` and `ValueSlot`: the
+//! loom suite for the ring, its `runnext` slot, the global queue, the
+//! one-item `Slot` and `ValueSlot`, lent waiters and goroutine nodes: the
 //! same source as production (`loom_build` mounts it against loom's atomics).
 //!
 //! Every test moves Gs `1..=k` through the queues and checks that each
@@ -46,11 +46,13 @@
 //! | `value_slot_put_and_take_hand_over_each_value_once` | 314 / 30 ms | 1 972 / 0.2 s |
 //! | `pinned_value_outlives_every_access_through_its_ref` | 93 / 10 ms | 228 / 10 ms |
 //! | `pinned_cell_moves_between_owner_and_holder` | 12 / <10 ms | 12 / <10 ms |
+//! | `node_value_is_dropped_after_every_access` | 4 / <10 ms | 4 / <10 ms |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
 
 use super::loom_build::global::Global;
+use super::loom_build::node::NodeRc;
 use super::loom_build::pinned::Pinned;
 use super::loom_build::ring::{self, Local};
 use super::loom_build::slot::Slot;
@@ -491,5 +493,27 @@ fn pinned_cell_moves_between_owner_and_holder() {
         assert_eq!(owner.as_ref().take_cell().map(|b| *b), Some(2));
         assert_eq!(owner.as_ref().take_cell(), None);
         holder.join().unwrap();
+    });
+}
+
+/// A goroutine's node (`node.rs`) shared by two threads: each reads the
+/// value through its reference, then drops the reference; the last drop
+/// drops the value, whose `Drop` writes it, and recycles its block. Loom
+/// tracks the cell: a read not ordered before that write (a Relaxed
+/// decrement, or no Acquire fence) fails the test.
+#[test]
+fn node_value_is_dropped_after_every_access() {
+    explore(|| {
+        let a = NodeRc::new(Frame(UnsafeCell::new(7)));
+        let b = a.clone();
+        let holder = thread::spawn(move || {
+            let v = read(&b);
+            drop(b);
+            v
+        });
+        let v = read(&a);
+        drop(a);
+        assert_eq!(v, 7);
+        assert_eq!(holder.join().unwrap(), 7);
     });
 }

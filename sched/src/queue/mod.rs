@@ -69,6 +69,7 @@ const _: () = assert!(
 );
 mod item;
 mod local;
+mod node;
 mod outcome;
 mod pinned;
 pub mod ring;
@@ -90,6 +91,7 @@ pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
 pub use item::{Item, Raw};
 pub use local::{LocalQueue, QueueStealer};
+pub(crate) use node::NodeRc;
 pub use outcome::{Source, Steal};
 pub(crate) use pinned::{Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};

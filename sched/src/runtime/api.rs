@@ -66,7 +66,7 @@ where
         (shared.next_gid.fetch_add(1, Relaxed), None)
     });
     // The descriptor, the body and the join slot: one allocation (`GNode`).
-    let node = Arc::new(super::g::GNode {
+    let node = crate::queue::NodeRc::new(super::g::GNode {
         g: GShared::new(id, location, shared.clone()),
         join: Body::new(f),
     });
@@ -75,12 +75,12 @@ where
         parent: current().map(|c| super::worker::gid(c.id)),
         location: model::Location::from_std(location),
     });
-    let g: super::g::GRef = node.clone();
+    let g: super::g::GRef = node.clone().erase(|n| n);
     let task = super::g::GTask::boxed(g, spare);
     (
         task,
         JoinHandle {
-            inner: JoinRef::Node(node),
+            inner: JoinRef::Node(node.erase(|n| n)),
             id,
             location,
             object: model::ObjId(0),

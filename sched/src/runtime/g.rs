@@ -3,7 +3,7 @@
 //! without lost wake-ups) is `queue/wake.rs`.
 
 use crate::coro::Coro;
-use crate::queue::{Parks, ValueSlot, Wake};
+use crate::queue::{NodeRc, Parks, ValueSlot, Wake};
 use model::BlockReason;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
@@ -46,6 +46,10 @@ pub(crate) struct GShared {
 /// slot (`JoinInner<T>`, where the result waits for the `JoinHandle`) used
 /// to be a second `Arc`, one more malloc and free per goroutine. The
 /// runtime holds it type-erased ([`GRef`]); the handle holds it typed.
+/// Both count it with a `queue::NodeRc`, whose freed blocks stay with the
+/// thread that freed them for its next spawn (Go's per-P free `g`s): with
+/// `Arc`, a node freed on another M than the one that spawned it went back
+/// to glibc through the spawning thread's arena lock.
 pub(crate) struct GNode<J: ?Sized> {
     pub(crate) g: GShared,
     pub(crate) join: J,
@@ -109,7 +113,7 @@ impl<T: Send, F: FnOnce() -> T + Send> JoinSlot for Body<T, ValueSlot<F>> {
 }
 
 /// A goroutine's descriptor as the runtime holds it (`GNode`, erased).
-pub(crate) type GRef = Arc<GNode<dyn JoinSlot>>;
+pub(crate) type GRef = NodeRc<GNode<dyn JoinSlot>>;
 
 impl<J: ?Sized> std::ops::Deref for GNode<J> {
     type Target = GShared;

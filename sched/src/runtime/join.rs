@@ -35,7 +35,7 @@ impl Waiter {
     /// Whether both name the same goroutine or thread.
     pub(crate) fn same(&self, other: &Waiter) -> bool {
         match (self, other) {
-            (Waiter::Goroutine(a), Waiter::Goroutine(b)) => Arc::ptr_eq(a, b),
+            (Waiter::Goroutine(a), Waiter::Goroutine(b)) => GRef::ptr_eq(a, b),
             (Waiter::Thread(a), Waiter::Thread(b)) => a.id() == b.id(),
             _ => false,
         }
@@ -90,7 +90,7 @@ pub struct JoinHandle<T> {
 /// descriptor (production: one allocation for both), or alone (a
 /// deterministic run, whose goroutines have no runtime descriptor).
 pub(crate) enum JoinRef<T> {
-    Node(Arc<GNode<Body<T, dyn Send + Sync>>>),
+    Node(crate::queue::NodeRc<GNode<Body<T, dyn Send + Sync>>>),
     Alone(Arc<JoinInner<T>>),
 }
 
