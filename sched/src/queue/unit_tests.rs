@@ -1,7 +1,8 @@
 //! Unit tests of the queues' edges that the model oracle does not reach:
-//! ownership on drop, clamping, construction from a policy. (They live
-//! beside `ring.rs` rather than in it because `ring.rs` is compiled a second
-//! time against loom, where its atomics only work inside `loom::model`.)
+//! ownership on drop, clamping, construction from a policy, and goroutine
+//! nodes' counting and block cache (`node.rs`). (They live beside `ring.rs`
+//! and `node.rs` rather than in them because those are compiled a second
+//! time against loom, where their atomics only work inside `loom::model`.)
 
 use super::global::{Global, Refill};
 use super::local::LocalQueue;
@@ -182,4 +183,90 @@ fn a_spin_mutex_loses_no_update_under_contention() {
         t.join().unwrap();
     }
     assert_eq!(*m.lock(), 80_000);
+}
+
+// ---- `node.rs`: goroutine nodes and their per-thread block cache.
+
+mod node_rc {
+    use super::super::node::{self, blocks, Inner, NodeRc, KEEP};
+    use std::alloc::Layout;
+    use std::sync::atomic::{AtomicUsize as StdAtomic, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    struct Counted(Arc<StdAtomic>, [u64; 8]);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    trait Named: Send + Sync {
+        fn name(&self) -> u64;
+    }
+    impl Named for Counted {
+        fn name(&self) -> u64 {
+            self.1[7]
+        }
+    }
+
+    #[test]
+    fn the_last_drop_drops_the_value_once_and_recycles_its_block() {
+        let drops = Arc::new(StdAtomic::new(0));
+        let size = Layout::new::<Inner<Counted>>().size();
+        let before = blocks::cached(size);
+        let a = NodeRc::new(Counted(drops.clone(), [7; 8]));
+        let b = a.clone();
+        let erased: NodeRc<dyn Named> = b.erase(|n| n);
+        assert!(std::ptr::addr_eq(&*a, &*erased));
+        assert_eq!(erased.name(), 7);
+        drop(a);
+        assert_eq!(drops.load(SeqCst), 0, "one reference is left");
+        drop(erased);
+        assert_eq!(drops.load(SeqCst), 1);
+        assert_eq!(blocks::cached(size), before + 1, "the block is cached");
+        // The next node of the class takes it back.
+        let c = NodeRc::new(Counted(drops.clone(), [1; 8]));
+        assert_eq!(blocks::cached(size), before);
+        drop(c);
+        assert_eq!(drops.load(SeqCst), 2);
+    }
+
+    #[test]
+    fn nodes_freed_on_another_thread_are_cached_there_up_to_the_limit() {
+        let drops = Arc::new(StdAtomic::new(0));
+        let n = KEEP + 10;
+        let nodes: Vec<_> = (0..n)
+            .map(|i| NodeRc::new(Counted(drops.clone(), [i as u64; 8])))
+            .collect();
+        let size = Layout::new::<Inner<Counted>>().size();
+        let cached = std::thread::spawn(move || {
+            drop(nodes);
+            blocks::cached(size)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(cached, KEEP, "the rest went back to the allocator");
+        assert_eq!(drops.load(SeqCst), n);
+    }
+
+    #[test]
+    fn large_or_overaligned_nodes_bypass_the_cache() {
+        #[repr(align(64))]
+        struct Wide([u8; 64]);
+        let big = NodeRc::new([0u8; 1024]);
+        let wide = NodeRc::new(Wide([1; 64]));
+        assert_eq!(big.len(), 1024);
+        assert_eq!(wide.0[0], 1);
+        assert_eq!(std::ptr::from_ref(&*wide).align_offset(64), 0);
+        drop((big, wide));
+    }
+
+    #[test]
+    #[should_panic(expected = "the unsizing of its argument")]
+    fn erase_refuses_a_view_of_another_node() {
+        fn other(_: &Inner<u64>) -> &Inner<u64> {
+            node::stray_inner()
+        }
+        let _ = NodeRc::new(1u64).erase(other);
+    }
 }
