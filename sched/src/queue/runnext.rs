@@ -5,7 +5,9 @@
 //! stores a non-null pointer here; the owner and thieves both take it out.
 //! One `AtomicPtr` holds the slot:
 //!
-//! - owner `replace`: `swap(new, Release)` — the old G (if a thief did not
+//! - owner `replace`: into an empty slot, a load and a `store(new,
+//!   Release)` (thieves only empty the slot, so it stays empty until the
+//!   store); else `swap(new, Release)` — the old G (if a thief did not
 //!   take it first) comes back to be kicked to the ring's tail;
 //! - owner `take`: `swap(null)`;
 //! - without thieves (one P: `ring::solo`), `replace` and `take` are a
@@ -82,9 +84,18 @@ impl<T: Item> RunNext<T> {
             // it just overwrote it, so this is its one taking.
             return NonNull::new(old).map(|raw| unsafe { T::from_raw(raw) });
         }
-        // Release: publishes `t` (and what it points to) to the thief whose
-        // Acquire CAS in `steal` takes it. The old value needs no Acquire:
-        // only this (owner) thread ever stores a non-null pointer here.
+        // Relaxed: only this (owner) thread makes the slot non-null and
+        // thieves only empty it, so a null read here (it cannot be older
+        // than our own last store) stays null until the store below: the
+        // common case of a hand-off, with no locked instruction.
+        if self.slot.load(Ordering::Relaxed).is_null() {
+            // Release: publishes `t` (and what it points to) to the thief
+            // whose Acquire CAS in `steal` takes it.
+            self.slot.store(t.into_raw().as_ptr(), Ordering::Release);
+            return None;
+        }
+        // Release: as above. The old value needs no Acquire: only this
+        // (owner) thread ever stores a non-null pointer here.
         let old = self.slot.swap(t.into_raw().as_ptr(), Ordering::Release);
         // SAFETY: a non-null value in the slot came from `into_raw` in this
         // function and was not taken back: the swap removed it atomically,
