@@ -13,9 +13,14 @@
 //! 3. **Register.** Queue a waiter on each channel, all sharing one claim
 //!    (`chan/claim.rs`). A channel that became ready meanwhile is completed
 //!    on the spot by claiming the select together with the partner; if the
-//!    select was already claimed through an earlier channel, stop.
-//! 4. **Park** until a partner (or the timeout) claims the select and
-//!    publishes the value, then remove the waiters from the other channels.
+//!    select was already claimed through an earlier channel, stop. Each
+//!    waiter lives in the frame of its arm's `register` call, which
+//!    registers the next arm from inside (`arm.rs`), so no waiter is
+//!    allocated.
+//! 4. **Park** (in the innermost frame) until a partner (or the timeout)
+//!    claims the select and publishes the value; then each frame, on the
+//!    way out, takes its arm's outcome if it won, or removes its waiter
+//!    from its channel.
 //!
 //! Go holds every channel lock during 1 and 3 (`sellock`, in address
 //! order); we hold one at a time and make the *claim* atomic instead, so a
