@@ -11,14 +11,13 @@
 //! RMWs per arm of every select that parked.
 
 use crate::chan::channel::{Chan, Me};
+use crate::chan::claim::Claim;
 use crate::chan::waiter::{ArmWaiter, Entry};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
 use crate::queue::Pinned;
 use model::ObjId;
 use std::pin::pin;
 use std::sync::Arc;
-
-use crate::chan::claim::Claim;
 
 /// The selecting goroutine's claim, as handed to its arms.
 #[doc(hidden)]
