@@ -535,7 +535,9 @@ impl Registry {
     /// Frees the slots of `keys` (exited goroutines), one lock per shard.
     pub(crate) fn remove_batch(&self, keys: &mut Vec<RegKey>) {
         keys.sort_unstable_by_key(|k| k.shard);
-        let mut freed = Vec::new();
+        // Sized once: grown by doubling, its reallocations were 1 % of
+        // skynet's profile at 1 P.
+        let mut freed = Vec::with_capacity(keys.len());
         for run in keys.chunk_by(|a, b| a.shard == b.shard) {
             let mut s = lock(&self.shards[usize::from(run[0].shard)]);
             for key in run {
