@@ -71,9 +71,21 @@ impl Claim {
         Claim::with(Winner::lone(), handle)
     }
 
-    /// A fresh, unclaimed `select!` of the calling goroutine (or thread).
+    /// A fresh, unclaimed `select!` of the calling goroutine (or thread),
+    /// with a timer (which wakes the owner through the claim's handle).
     pub(crate) fn select() -> Claim {
         Claim::with(Winner::select(), Some(engine::current()))
+    }
+
+    /// [`Claim::select`] for a select without a timer: only its arms'
+    /// waiters, lent from the owner's stack (`waiter::Entry::Arm`), can
+    /// complete it, and each wakes the owner through the anchor of that
+    /// stack, as a plain operation's does ([`Claim::lone`]); on a
+    /// goroutine's own stack it holds no handle, one reference-count
+    /// clone and drop fewer per parked select.
+    pub(crate) fn select_lent() -> Claim {
+        let handle = (!crate::stack::running_anchored()).then(engine::current);
+        Claim::with(Winner::select(), handle)
     }
 
     /// Claims the operation for `arm`; false if someone else already has.
@@ -106,7 +118,8 @@ impl Claim {
 
     /// [`Claim::finish`] for a claim lent from its owner's stack: `anchor`
     /// is the goroutine it was lent from (`queue::PinnedRef::anchor`),
-    /// which wakes the owner when the claim holds no handle (`lone`).
+    /// which wakes the owner when the claim holds no handle (`lone`,
+    /// `select_lent`).
     pub(crate) fn finish_anchored(&self, anchor: Option<&AnchorTarget>) {
         // Release: pairs with the Acquire load in `wait`, so the owner sees
         // the value the claimer moved into its waiter's slot.

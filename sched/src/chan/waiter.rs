@@ -75,7 +75,7 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => w.claim.finish(),
             Entry::Lent(r) => r.finish_anchored(r.anchor()),
-            Entry::Arm(r) => r.claim.finish(),
+            Entry::Arm(r) => r.claim.finish_anchored(r.anchor()),
         }
     }
 

@@ -139,8 +139,12 @@ fn pick_ready(arms: &[&mut dyn Arm]) -> Option<usize> {
 
 /// Passes 3 and 4: registers on every arm, parks, cleans up.
 fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option<usize> {
+    let claim = match deadline {
+        Some(_) => Claim::select(),
+        None => Claim::select_lent(),
+    };
     let token = Token {
-        claim: std::sync::Arc::new(Claim::select()),
+        claim: std::sync::Arc::new(claim),
     };
     let mut wait = || {
         let key = deadline.map(|d| timeout_at(&token.claim, d));
