@@ -305,7 +305,10 @@ fn scan_for_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
 }
 
 /// Arms a timer that times `claim` out at `deadline`.
-pub(crate) fn timeout_at(claim: &Arc<Claim>, deadline: Instant) -> TimerKey {
+pub(crate) fn timeout_at<C>(claim: &C, deadline: Instant) -> TimerKey
+where
+    C: std::ops::Deref<Target = Claim> + Clone + Send + 'static,
+{
     let c = claim.clone();
     engine::timer(
         deadline,

@@ -8,11 +8,14 @@
 //! `queue::Pinned<Claim, T>` whose cell is the slot, and the queue holds a
 //! `queue::PinnedRef` to it ([`Entry::Lent`]): whoever takes the entry out
 //! of the queue (the claim's winner) owns the cell until it drops the
-//! entry, so moving the value is a plain read or write. A `select!`'s or a
-//! timed operation's waiter is shared (`Arc`), since its claim is shared
-//! with a timer; its slot is a `queue::ValueSlot`, touched only by whoever
-//! won the [`Claim`] and by the owner after [`Claim::wait`] (one locked CAS
-//! and a plain store per access; the `unsafe` stays in `queue/`).
+//! entry, so moving the value is a plain read or write. A `select!` arm's
+//! waiter is lent the same way, from the frame that registered the arm
+//! ([`Entry::Arm`], `select/arm.rs`); only its claim is shared, with the
+//! other arms and a timer (`queue::NodeRc`). A timed plain operation's
+//! waiter is shared whole (`Arc`), since its claim is shared with a timer;
+//! its slot is a `queue::ValueSlot`, touched only by whoever won the
+//! [`Claim`] and by the owner after [`Claim::wait`] (one locked CAS and a
+//! plain store per access; the `unsafe` stays in `queue/`).
 
 use super::claim::Claim;
 use crate::queue::{PinnedRef, ValueSlot};
@@ -46,7 +49,7 @@ impl<T> Waiter<T> {
 /// arm this is.
 #[derive(Debug)]
 pub(crate) struct ArmWaiter {
-    pub(crate) claim: Arc<Claim>,
+    pub(crate) claim: crate::queue::NodeRc<Claim>,
     pub(crate) arm: usize,
 }
 

@@ -14,16 +14,15 @@ use crate::chan::channel::{Chan, Me};
 use crate::chan::claim::Claim;
 use crate::chan::waiter::{ArmWaiter, Entry};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
-use crate::queue::Pinned;
+use crate::queue::{NodeRc, Pinned};
 use model::ObjId;
 use std::pin::pin;
-use std::sync::Arc;
 
 /// The selecting goroutine's claim, as handed to its arms.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Token {
-    pub(crate) claim: Arc<Claim>,
+    pub(crate) claim: NodeRc<Claim>,
 }
 
 impl Token {

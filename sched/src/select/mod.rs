@@ -144,7 +144,7 @@ fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option
         None => Claim::select_lent(),
     };
     let token = Token {
-        claim: std::sync::Arc::new(claim),
+        claim: crate::queue::NodeRc::new(claim),
     };
     let mut wait = || {
         let key = deadline.map(|d| timeout_at(&token.claim, d));
