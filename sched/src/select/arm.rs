@@ -10,11 +10,11 @@
 //! per arm this replaces cost a `malloc`, a `free` and four reference-count
 //! RMWs per arm of every select that parked.
 
-use crate::chan::channel::{Chan, Me};
+use crate::chan::channel::{Chan, Me, State};
 use crate::chan::claim::Claim;
 use crate::chan::waiter::{ArmWaiter, Entry};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
-use crate::queue::{NodeRc, Pinned};
+use crate::queue::{NodeRc, Pinned, SpinGuard};
 use model::ObjId;
 use std::pin::pin;
 
@@ -26,18 +26,31 @@ pub struct Token {
 }
 
 impl Token {
-    /// The waiter of arm `index`, to lend to its channel's queue.
-    fn waiter(&self, index: usize) -> ArmWaiter {
-        ArmWaiter {
+    /// Queues arm `index`'s waiter on `chan` with `push`, its cell holding
+    /// `value`; runs `rest` while it is queued (the select is complete when
+    /// `rest` returns); then takes the waiter back out. `Some(cell)` if
+    /// this arm won, `None` if not (its entry has left the queue).
+    fn wait_queued<T>(
+        &self,
+        index: usize,
+        chan: &Chan<T>,
+        mut st: SpinGuard<'_, State<T>>,
+        push: fn(&mut State<T>, Entry<T>),
+        value: Option<T>,
+        rest: Rest<'_>,
+    ) -> Option<Option<T>> {
+        let waiter = ArmWaiter {
             claim: self.claim.clone(),
             arm: index,
-        }
-    }
-
-    /// Whether arm `index` completed the select through its waiter (read
-    /// once the select is complete).
-    fn won(&self, index: usize) -> bool {
-        self.claim.winner() == Some(index)
+        };
+        let w = pin!(Pinned::with_cell(waiter, value));
+        // Declared after `w`, dropped before it: the entry leaves the
+        // queue before the frame waits for its return.
+        let _dequeue = chan.dequeue_on_exit(&self.claim, Some(index));
+        push(&mut st, Entry::Arm(w.as_ref().lend()));
+        drop(st);
+        rest();
+        (self.claim.winner() == Some(index)).then(|| w.as_ref().take_cell())
     }
 }
 
@@ -49,17 +62,15 @@ pub enum Registration {
     Completed,
     /// Another channel (or the timer) already claimed the select.
     Lost,
-    /// A waiter was queued on the channel, `rest` ran (and returned what it
-    /// returned: the arm that completed inline, if one did), and the
-    /// select is complete: this arm has its outcome if it won.
-    Waited(Option<usize>),
+    /// A waiter was queued on the channel, `rest` ran, and the select is
+    /// complete: this arm has its outcome if it won.
+    Waited,
 }
 
-/// The rest of a registration: registers the arms after this one, parks
-/// until the select is complete, and returns the arm that completed inline
-/// (while registering), if one did.
+/// The rest of a registration: registers the arms after this one and
+/// parks until the select is complete.
 #[doc(hidden)]
-pub type Rest<'a> = &'a mut dyn FnMut() -> Option<usize>;
+pub type Rest<'a> = &'a mut dyn FnMut();
 
 /// One arm of a select, type-erased (used by the `select!` expansion).
 #[doc(hidden)]
@@ -147,18 +158,10 @@ impl<T> Arm for RecvArm<'_, T> {
         let mut st = self.chan.lock();
         match self.chan.recv_step(&mut st, Some((&*token.claim, index))) {
             RecvStep::Blocked => {
-                let w = pin!(Pinned::with_cell(token.waiter(index), None));
-                // Declared after `w`, dropped before it: the entry leaves
-                // the queue before the frame waits for its return.
-                let _dequeue = self.chan.dequeue_on_exit(&token.claim, Some(index));
-                Chan::push_receiver(&mut st, Entry::Arm(w.as_ref().lend()));
-                drop(st);
-                let inline = rest();
-                if token.won(index) {
-                    // Nothing in the cell: the channel closed.
-                    self.outcome = Some(w.as_ref().take_cell().ok_or(RecvError));
-                }
-                Registration::Waited(inline)
+                let won = token.wait_queued(index, self.chan, st, Chan::push_receiver, None, rest);
+                // Won with nothing in the cell: the channel closed.
+                self.outcome = won.map(|cell| cell.ok_or(RecvError));
+                Registration::Waited
             }
             RecvStep::Lost => Registration::Lost,
             step => {
@@ -232,20 +235,10 @@ impl<T> Arm for SendArm<'_, T> {
             .send_step(&mut st, v, Some((&*token.claim, index)))
         {
             SendStep::Blocked(v) => {
-                let w = pin!(Pinned::with_cell(token.waiter(index), Some(v)));
-                // As in `RecvArm::register`: dropped before `w`.
-                let _dequeue = self.chan.dequeue_on_exit(&token.claim, Some(index));
-                Chan::push_sender(&mut st, Entry::Arm(w.as_ref().lend()));
-                drop(st);
-                let inline = rest();
-                if token.won(index) {
-                    // The value still in the cell: the channel closed.
-                    self.outcome = Some(match w.as_ref().take_cell() {
-                        None => Ok(()),
-                        Some(v) => Err(SendError(v)),
-                    });
-                }
-                Registration::Waited(inline)
+                let won = token.wait_queued(index, self.chan, st, Chan::push_sender, Some(v), rest);
+                // Won with the value still in the cell: the channel closed.
+                self.outcome = won.map(|cell| cell.map_or(Ok(()), |v| Err(SendError(v))));
+                Registration::Waited
             }
             SendStep::Lost(v) => {
                 self.value = Some(v);

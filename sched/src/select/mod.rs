@@ -153,42 +153,27 @@ fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option
             k.stop();
         }
     };
-    let inline = register_from(arms, 0, &token, &mut wait);
-    // The winner has its outcome: read from its waiter if it was parked
-    // (`Arm::register`), taken on the spot if it completed inline.
-    match token.claim.winner() {
-        Some(TIMED_OUT) => None,
-        winner => {
-            debug_assert!(inline.is_none() || inline == winner);
-            winner
-        }
-    }
+    register_from(arms, 0, &token, &mut wait);
+    // The winner has its outcome: taken on the spot if it completed while
+    // registering, read from its waiter if it was parked (`Arm::register`).
+    token.claim.winner().filter(|&w| w != TIMED_OUT)
 }
 
 /// Registers `arms` (the first is arm `first`), each inside the previous
 /// one's [`Arm::register`] so that its waiter's frame is alive until the
 /// select is complete, and waits at the end — or where an arm finds the
-/// select claimed already. Returns the arm that completed inline, if any.
-fn register_from(
-    arms: &mut [&mut dyn Arm],
-    first: usize,
-    token: &Token,
-    wait: &mut dyn FnMut(),
-) -> Option<usize> {
+/// select claimed already. An arm that completes while registering ends
+/// the chain: the select is complete.
+fn register_from(arms: &mut [&mut dyn Arm], first: usize, token: &Token, wait: &mut dyn FnMut()) {
     let Some((arm, rest)) = arms.split_first_mut() else {
         wait();
-        return None;
+        return;
     };
     let registration = arm.register(token, first, &mut || {
         register_from(rest, first + 1, token, wait)
     });
-    match registration {
-        Registration::Completed => Some(first),
-        Registration::Lost => {
-            wait();
-            None
-        }
-        Registration::Waited(inline) => inline,
+    if registration == Registration::Lost {
+        wait();
     }
 }
 
