@@ -27,7 +27,7 @@
 use super::claim::{Claim, Pair};
 use super::waiter::{Entry, Waiter};
 use crate::engine::{self, Op, TimerKey};
-use crate::queue::Pinned;
+use crate::queue::{NodeRc, Pinned};
 use crate::queue::{SpinGuard, SpinMutex};
 use crate::time::Instant;
 use model::ObjId;
@@ -305,10 +305,7 @@ fn scan_for_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
 }
 
 /// Arms a timer that times `claim` out at `deadline`.
-pub(crate) fn timeout_at<C>(claim: &C, deadline: Instant) -> TimerKey
-where
-    C: std::ops::Deref<Target = Claim> + Clone + Send + 'static,
-{
+pub(crate) fn timeout_at(claim: &NodeRc<Claim>, deadline: Instant) -> TimerKey {
     let c = claim.clone();
     engine::timer(
         deadline,
@@ -446,11 +443,11 @@ impl<T> Drop for Dequeue<'_, T> {
 }
 
 /// A timed operation's shared claim and its deadline.
-type Timer = (Arc<Claim>, Instant);
+type Timer = (NodeRc<Claim>, Instant);
 
 /// The waiter of a timed blocked operation: its claim is shared with the
 /// timer that may claim it (returned with the deadline).
 fn timed_waiter<T>(value: Option<T>, deadline: Instant) -> (Arc<Waiter<T>>, Timer) {
-    let claim = Arc::new(Claim::single());
+    let claim = NodeRc::new(Claim::single());
     (Waiter::new(claim.clone(), value), (claim, deadline))
 }

@@ -11,27 +11,28 @@
 //! entry, so moving the value is a plain read or write. A `select!` arm's
 //! waiter is lent the same way, from the frame that registered the arm
 //! ([`Entry::Arm`], `select/arm.rs`); only its claim is shared, with the
-//! other arms and a timer (`queue::NodeRc`). A timed plain operation's
-//! waiter is shared whole (`Arc`), since its claim is shared with a timer;
-//! its slot is a `queue::ValueSlot`, touched only by whoever won the
-//! [`Claim`] and by the owner after [`Claim::wait`] (one locked CAS and a
-//! plain store per access; the `unsafe` stays in `queue/`).
+//! other arms and a timer. A timed plain operation's waiter is shared
+//! whole (`Arc`), since its claim is shared with a timer; its slot is a
+//! `queue::ValueSlot`, touched only by whoever won the [`Claim`] and by the
+//! owner after [`Claim::wait`] (one locked CAS and a plain store per
+//! access; the `unsafe` stays in `queue/`). A shared claim is counted by a
+//! `queue::NodeRc`, its block recycled per thread.
 
 use super::claim::Claim;
-use crate::queue::{PinnedRef, ValueSlot};
+use crate::queue::{NodeRc, PinnedRef, ValueSlot};
 use std::sync::Arc;
 
 /// The waiter of a timed operation: its claim is shared with a timer.
 #[derive(Debug)]
 pub(crate) struct Waiter<T> {
     /// The operation this waiter belongs to.
-    pub(crate) claim: Arc<Claim>,
+    pub(crate) claim: NodeRc<Claim>,
     slot: ValueSlot<T>,
 }
 
 impl<T> Waiter<T> {
     /// A waiter of `claim`, carrying `value` if it is a sender.
-    pub(crate) fn new(claim: Arc<Claim>, value: Option<T>) -> Arc<Self> {
+    pub(crate) fn new(claim: NodeRc<Claim>, value: Option<T>) -> Arc<Self> {
         Arc::new(Waiter {
             claim,
             slot: ValueSlot::new(value),
@@ -49,7 +50,7 @@ impl<T> Waiter<T> {
 /// arm this is.
 #[derive(Debug)]
 pub(crate) struct ArmWaiter {
-    pub(crate) claim: crate::queue::NodeRc<Claim>,
+    pub(crate) claim: NodeRc<Claim>,
     pub(crate) arm: usize,
 }
 

@@ -2,9 +2,9 @@
 //! descriptor, body and join slot in one allocation), with the node's
 //! memory recycled through a per-thread cache of blocks — Go's per-P free
 //! lists of `g`s (`gfget` / `gfput` in `runtime/proc.go`) for a node whose
-//! size depends on the goroutine's closure. A parked `select!`'s claim
-//! (`chan/claim.rs`) is counted the same way: one per parked select, freed
-//! by whichever thread drops it last.
+//! size depends on the goroutine's closure. A channel operation's shared
+//! claim (`chan/claim.rs`: a parked `select!`'s, a timed operation's) is
+//! counted the same way, freed by whichever thread drops it last.
 //!
 //! **Why not `Arc`.** A node is allocated on the M that spawns the
 //! goroutine and freed on the M it ends on, often another one (it was
