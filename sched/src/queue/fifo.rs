@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 
 /// Items kept inline: 4 pointers fill half a cache line; the lock, the
 /// counts, the spill's pointer and the global queue's length mirror fit
-/// the rest (`global.rs` asserts it).
+/// the rest (`queue/mod.rs` asserts it).
 ///
 /// Measured (`bench-sched --workload yield --procs 2`, 3 goroutines, A/B,
 /// medians of 7): `VecDeque` 206 ns per yield; this ring with the spill's

@@ -58,15 +58,6 @@
 pub mod chase_lev;
 mod fifo;
 mod global;
-
-// The global queue's lock, its inline items and its length mirror share
-// one cache line (`fifo.rs`: the point of keeping the queue's head
-// inline). Checked on the std copy (loom's atomics are larger).
-const _: () = assert!(
-    std::mem::size_of::<spin_lock::SpinLock<fifo::Fifo<Box<u8>>>>()
-        + std::mem::size_of::<std::sync::atomic::AtomicUsize>()
-        <= 64
-);
 mod item;
 mod local;
 mod node;
@@ -86,6 +77,15 @@ mod static_ref;
 mod sync;
 mod value_slot;
 mod wake;
+
+// The global queue's lock, its inline items and its length mirror share
+// one cache line (`fifo.rs`: the point of keeping the queue's head
+// inline). Checked on the std copy (loom's atomics are larger).
+const _: () = assert!(
+    std::mem::size_of::<spin_lock::SpinLock<fifo::Fifo<Box<u8>>>>()
+        + std::mem::size_of::<std::sync::atomic::AtomicUsize>()
+        <= 64
+);
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};

@@ -235,11 +235,8 @@ pub(crate) mod blocks {
         if let Some(p) = cached {
             return p;
         }
-        if layout.size() == 0 {
-            // A zero-sized node (never a goroutine's: it holds a count).
-            return NonNull::<u128>::dangling().cast();
-        }
-        // SAFETY: `layout` has a non-zero size (checked above).
+        // SAFETY: `layout` has a non-zero size: it is a node's, which holds
+        // its count, or a class's (at least `STEP` bytes).
         let p = unsafe { std::alloc::alloc(layout) };
         NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
     }
@@ -268,12 +265,10 @@ pub(crate) mod blocks {
             }
             None => layout,
         };
-        if layout.size() != 0 {
-            // SAFETY: `p` was allocated by the global allocator with this
-            // layout (`alloc`: the class's, or the caller's own), and the
-            // caller no longer uses it.
-            unsafe { std::alloc::dealloc(p.as_ptr(), layout) };
-        }
+        // SAFETY: `p` was allocated by the global allocator with this
+        // layout (`alloc`: the class's, or the caller's own), and the caller
+        // no longer uses it.
+        unsafe { std::alloc::dealloc(p.as_ptr(), layout) };
     }
 
     impl Drop for Blocks {
