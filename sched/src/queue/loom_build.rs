@@ -1,9 +1,10 @@
 //! The lock-free queues compiled a second time, against loom.
 //!
 //! The `#[path]`s below mount the same source files as `queue/mod.rs` does;
-//! only `sync` differs (`loom_sync.rs`). `item`, `outcome` and `fifo` are shared
-//! with the std copy (they hold no primitives), so a `Steal<T>` or an `Item` is
-//! the same type in both copies.
+//! only `sync` differs (`loom_sync.rs`). `item`, `outcome`, `fifo` and
+//! `blocks` are shared with the std copy (they hold no primitives a model
+//! checks; `blocks` is allocator state), so a `Steal<T>` or an `Item` is the
+//! same type in both copies.
 
 // The second mount of each file is the point of this module.
 #![allow(clippy::duplicate_mod)]
@@ -30,4 +31,4 @@ pub(crate) mod value_slot;
 #[path = "wake.rs"]
 pub(crate) mod wake;
 
-use super::{fifo, item, outcome};
+use super::{blocks, fifo, item, outcome};

@@ -18,6 +18,8 @@
 //! | `value_slot.rs` | `ValueSlot`: a one-value mailbox for any `T` (a `select!` arm's or timed channel operation's value; a goroutine's body) |
 //! | `wake.rs`     | `Wake`: a goroutine's park / unpark protocol and its parked task's cell |
 //! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer, with a cell the holder owns while lent (a blocked channel operation's waiter and value) |
+//! | `node.rs`     | `NodeRc`: a goroutine's node (or a shared claim), counted |
+//! | `blocks.rs`   | the size-class blocks nodes live in: per-thread lists, a shared pool, slabs |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`); `solo` for one P (no thieves) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
@@ -55,6 +57,7 @@
 //! `outcome.rs` hold no primitives and are shared by both copies. The
 //! Chase-Lev wrapper is not mounted: crossbeam's deque is not loom-aware.
 
+mod blocks;
 pub mod chase_lev;
 mod fifo;
 mod global;

@@ -1,10 +1,11 @@
 //! `NodeRc<T>`: the reference count of a goroutine's node (`runtime/g.rs`:
 //! descriptor, body and join slot in one allocation), with the node's
-//! memory recycled through a per-thread cache of blocks — Go's per-P free
-//! lists of `g`s (`gfget` / `gfput` in `runtime/proc.go`) for a node whose
-//! size depends on the goroutine's closure. A channel operation's shared
-//! claim (`chan/claim.rs`: a parked `select!`'s, a timed operation's) is
-//! counted the same way, freed by whichever thread drops it last.
+//! memory from `blocks.rs`: size-class blocks recycled through per-thread
+//! lists, Go's per-P free lists of `g`s (`gfget` / `gfput` in
+//! `runtime/proc.go`) for a node whose size depends on the goroutine's
+//! closure. A channel operation's shared claim (`chan/claim.rs`: a parked
+//! `select!`'s, a timed operation's) is counted the same way, freed by
+//! whichever thread drops it last.
 //!
 //! **Why not `Arc`.** A node is allocated on the M that spawns the
 //! goroutine and freed on the M it ends on, often another one (it was
@@ -14,15 +15,9 @@
 //! 16% of its time on that lock and its futex (measured: with
 //! `GLIBC_TUNABLES=glibc.malloc.tcache_count=64` the same binary ran
 //! skynet at 2 P in 839 ms instead of 1,099). Here a freed node's block
-//! goes to the freeing thread's cache, and that thread's next spawn of a
-//! node of the same size class takes it back: no lock, no syscall.
-//!
-//! **The cache** ([`Blocks`]): per thread, 16 size classes of 32 bytes up
-//! to 512 (align at most 16; other nodes use the global allocator
-//! directly), at most [`KEEP`] blocks per class; beyond that a block goes
-//! back to the global allocator. Every block of a class is allocated with
-//! the class's layout, so any block of the class may be freed as any
-//! other. A thread's blocks are freed when it exits.
+//! goes to the freeing thread's list, and that thread's next spawn of a
+//! node of the same size class takes it back: no lock, no syscall. Even on
+//! one thread glibc's coalescing cost skynet 15% (`blocks.rs`).
 //!
 //! **Counting** is `std::sync::Arc`'s (strong count only): a clone
 //! increments Relaxed (a new reference is made from an existing one, which
@@ -41,6 +36,7 @@
 //! module, so the only `&Inner<U>` safe code can produce at that address is
 //! the coercion of its argument.
 
+use super::blocks;
 use super::sync::{fence, AtomicUsize, Ordering};
 use std::alloc::Layout;
 use std::marker::PhantomData;
@@ -72,8 +68,8 @@ unsafe impl<T: ?Sized + Sync + Send> Send for NodeRc<T> {}
 unsafe impl<T: ?Sized + Sync + Send> Sync for NodeRc<T> {}
 
 impl<T> NodeRc<T> {
-    /// A node holding `value`, its block from this thread's cache if it
-    /// has one of the size class.
+    /// A node holding `value`, its block from this thread's free list
+    /// of its size class if that has one (`blocks.rs`).
     pub(crate) fn new(value: T) -> NodeRc<T> {
         let ptr = blocks::alloc(Layout::new::<Inner<T>>()).cast::<Inner<T>>();
         let inner = Inner {
@@ -180,116 +176,6 @@ impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for NodeRc<T> {
 // SAFETY: the pointee is a heap block that does not move while any
 // `NodeRc` to it exists, wherever the `NodeRc` itself moves.
 unsafe impl<T: ?Sized + Send + Sync + 'static> crate::coro::StableOwner for NodeRc<T> {}
-
-/// Blocks kept per size class per thread.
-pub(crate) const KEEP: usize = 128;
-
-/// The per-thread cache of node blocks (module docs).
-pub(crate) mod blocks {
-    use super::KEEP;
-    use std::alloc::Layout;
-    use std::cell::RefCell;
-    use std::ptr::NonNull;
-
-    /// Bytes per size class step.
-    const STEP: usize = 32;
-    /// Size classes: `STEP`, `2 × STEP`, … `CLASSES × STEP` bytes.
-    const CLASSES: usize = 16;
-    /// The alignment of every cached block.
-    const ALIGN: usize = 16;
-
-    /// Free blocks by size class.
-    pub(super) struct Blocks {
-        free: [Vec<NonNull<u8>>; CLASSES],
-    }
-
-    thread_local! {
-        static BLOCKS: RefCell<Blocks> = const {
-            RefCell::new(Blocks { free: [const { Vec::new() }; CLASSES] })
-        };
-    }
-
-    /// The size class of `layout`, if cached.
-    fn class_of(layout: Layout) -> Option<usize> {
-        (layout.align() <= ALIGN && layout.size() <= STEP * CLASSES)
-            .then(|| layout.size().max(1).div_ceil(STEP) - 1)
-    }
-
-    /// The layout every block of `class` is allocated with.
-    fn class_layout(class: usize) -> Layout {
-        Layout::from_size_align((class + 1) * STEP, ALIGN).expect("a valid class layout")
-    }
-
-    /// A block for `layout`: a cached one, else a new one.
-    pub(super) fn alloc(layout: Layout) -> NonNull<u8> {
-        let (layout, cached) = match class_of(layout) {
-            Some(c) => {
-                let hit = BLOCKS
-                    .try_with(|b| b.try_borrow_mut().ok()?.free[c].pop())
-                    .ok()
-                    .flatten();
-                (class_layout(c), hit)
-            }
-            None => (layout, None),
-        };
-        if let Some(p) = cached {
-            return p;
-        }
-        // SAFETY: `layout` has a non-zero size: it is a node's, which holds
-        // its count, or a class's (at least `STEP` bytes).
-        let p = unsafe { std::alloc::alloc(layout) };
-        NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
-    }
-
-    /// Returns a block `alloc` gave for `layout`.
-    ///
-    /// # Safety
-    ///
-    /// `p` came from [`alloc`] with `layout` and is no longer used.
-    pub(super) unsafe fn free(p: NonNull<u8>, layout: Layout) {
-        let layout = match class_of(layout) {
-            Some(c) => {
-                let kept = BLOCKS
-                    .try_with(|b| match b.try_borrow_mut() {
-                        Ok(mut b) if b.free[c].len() < KEEP => {
-                            b.free[c].push(p);
-                            true
-                        }
-                        _ => false,
-                    })
-                    .unwrap_or(false);
-                if kept {
-                    return;
-                }
-                class_layout(c)
-            }
-            None => layout,
-        };
-        // SAFETY: `p` was allocated by the global allocator with this
-        // layout (`alloc`: the class's, or the caller's own), and the caller
-        // no longer uses it.
-        unsafe { std::alloc::dealloc(p.as_ptr(), layout) };
-    }
-
-    impl Drop for Blocks {
-        fn drop(&mut self) {
-            for (c, list) in self.free.iter_mut().enumerate() {
-                for p in list.drain(..) {
-                    // SAFETY: every cached block of class `c` was allocated
-                    // with the class's layout and is unused while cached.
-                    unsafe { std::alloc::dealloc(p.as_ptr(), class_layout(c)) };
-                }
-            }
-        }
-    }
-
-    /// Blocks cached on this thread in the class of `class_of_size` bytes.
-    #[cfg(test)]
-    pub(crate) fn cached(class_of_size: usize) -> usize {
-        let c = class_of(Layout::from_size_align(class_of_size, 8).unwrap()).unwrap();
-        BLOCKS.with(|b| b.borrow().free[c].len())
-    }
-}
 
 /// The `Inner` of a node that is not any caller's: what a wrong view
 /// passed to [`NodeRc::erase`] would return (its test; leaked).

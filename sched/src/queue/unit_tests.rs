@@ -188,7 +188,8 @@ fn a_spin_mutex_loses_no_update_under_contention() {
 // ---- `node.rs`: goroutine nodes and their per-thread block cache.
 
 mod node_rc {
-    use super::super::node::{self, blocks, Inner, NodeRc, KEEP};
+    use super::super::blocks::{self, Blocks, Pool, BATCH};
+    use super::super::node::{self, Inner, NodeRc};
     use std::alloc::Layout;
     use std::sync::atomic::{AtomicUsize as StdAtomic, Ordering::SeqCst};
     use std::sync::Arc;
@@ -213,8 +214,10 @@ mod node_rc {
     fn the_last_drop_drops_the_value_once_and_recycles_its_block() {
         let drops = Arc::new(StdAtomic::new(0));
         let size = Layout::new::<Inner<Counted>>().size();
-        let before = blocks::cached(size);
         let a = NodeRc::new(Counted(drops.clone(), [7; 8]));
+        // Counted after the first allocation, which may take a chain from
+        // the pool.
+        let before = blocks::held(size);
         let b = a.clone();
         let erased: NodeRc<dyn Named> = b.erase(|n| n);
         assert!(std::ptr::addr_eq(&*a, &*erased));
@@ -223,30 +226,93 @@ mod node_rc {
         assert_eq!(drops.load(SeqCst), 0, "one reference is left");
         drop(erased);
         assert_eq!(drops.load(SeqCst), 1);
-        assert_eq!(blocks::cached(size), before + 1, "the block is cached");
+        assert_eq!(blocks::held(size), before + 1, "the block is kept");
         // The next node of the class takes it back.
         let c = NodeRc::new(Counted(drops.clone(), [1; 8]));
-        assert_eq!(blocks::cached(size), before);
+        assert_eq!(blocks::held(size), before);
         drop(c);
         assert_eq!(drops.load(SeqCst), 2);
     }
 
     #[test]
-    fn nodes_freed_on_another_thread_are_cached_there_up_to_the_limit() {
+    fn nodes_freed_on_another_thread_are_kept_there_up_to_two_chains() {
         let drops = Arc::new(StdAtomic::new(0));
-        let n = KEEP + 10;
+        let n = 2 * BATCH + 10;
         let nodes: Vec<_> = (0..n)
             .map(|i| NodeRc::new(Counted(drops.clone(), [i as u64; 8])))
             .collect();
         let size = Layout::new::<Inner<Counted>>().size();
-        let cached = std::thread::spawn(move || {
+        let held = std::thread::spawn(move || {
             drop(nodes);
-            blocks::cached(size)
+            blocks::held(size)
         })
         .join()
         .unwrap();
-        assert_eq!(cached, KEEP, "the rest went back to the allocator");
+        assert_eq!(held, BATCH + 10, "a full chain went to the pool");
         assert_eq!(drops.load(SeqCst), n);
+    }
+
+    /// A private pool, so that other tests' nodes do not share it.
+    fn pool() -> &'static Pool {
+        Box::leak(Box::new(Pool::new()))
+    }
+
+    #[test]
+    fn a_thread_hands_full_chains_to_the_pool_and_takes_them_back() {
+        let pool = pool();
+        let mut a = Blocks::new(pool);
+        let size = 96;
+        let cut: Vec<_> = (0..3 * BATCH).map(|_| a.take(size)).collect();
+        let distinct: std::collections::HashSet<_> = cut.iter().copied().collect();
+        assert_eq!(distinct.len(), cut.len(), "every block is cut once");
+        for &p in &cut {
+            // SAFETY: each block came from `take(size)` and is unused.
+            unsafe { a.give(size, p) };
+        }
+        // 384 frees: two chains on the thread; the first full chain went to the pool.
+        assert_eq!(a.held(size), BATCH + BATCH);
+        assert_eq!(pool.held(size), BATCH);
+        // Another thread's lists take the pool's chain before cutting.
+        let mut b = Blocks::new(pool);
+        let got = b.take(size);
+        assert!(distinct.contains(&got), "a pooled block is reused");
+        assert_eq!(pool.held(size), 0);
+        assert_eq!(b.held(size), BATCH - 1);
+        // SAFETY: as above.
+        unsafe { b.give(size, got) };
+        drop(b);
+        assert_eq!(
+            pool.held(size),
+            BATCH,
+            "an exiting thread's chains go to the pool"
+        );
+    }
+
+    #[test]
+    fn an_exiting_thread_gives_the_uncut_rest_of_its_slab_as_blocks() {
+        let pool = pool();
+        let mut a = Blocks::new(pool);
+        let size = 512;
+        let first = a.take(size);
+        drop(a);
+        // A 16 KiB slab holds 32 blocks of 512 bytes: one was taken.
+        assert_eq!(pool.held(size), 31);
+        let mut b = Blocks::new(pool);
+        let blocks: Vec<_> = (0..31).map(|_| b.take(size)).collect();
+        let lo = first.as_ptr() as usize;
+        for p in &blocks {
+            let at = p.as_ptr() as usize;
+            assert!(
+                at > lo && at < lo + 32 * 512 && (at - lo).is_multiple_of(512),
+                "from the same slab"
+            );
+            // SAFETY: written and read within the block's 512 bytes.
+            unsafe {
+                p.as_ptr().write_bytes(0xA5, size);
+                assert_eq!(*p.as_ptr().add(size - 1), 0xA5);
+            }
+        }
+        assert_eq!(pool.held(size), 0);
     }
 
     #[test]
