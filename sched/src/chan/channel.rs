@@ -23,6 +23,14 @@
 //! The channel is closed when its last `Sender` or its last `Receiver`
 //! drops (then nobody could ever complete a blocked operation: blocked
 //! senders get their value back, blocked receivers see the close).
+//!
+//! **Readiness hint.** Every unlock leaves in `Chan::hint` whether a send
+//! and whether a receive might complete now, so that a `select!`'s first
+//! pass skips channels that cannot complete without taking their locks
+//! (Go's lock-free `empty(c)` / `full(c)` checks in `chanrecv` / `chansend`
+//! for non-blocking operations). A hint may be stale, never wrong in a way
+//! that matters: an arm the hint skips is polled again under the lock when
+//! the select registers, before it parks.
 
 use super::claim::{Claim, Pair};
 use super::waiter::{Entry, Waiter};
@@ -32,7 +40,7 @@ use crate::queue::{SpinGuard, SpinMutex};
 use crate::time::Instant;
 use model::ObjId;
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
 type Queue<T> = VecDeque<Entry<T>>;
@@ -54,6 +62,8 @@ pub(crate) struct Chan<T> {
     pub(crate) id: ObjId,
     cap: usize,
     state: SpinMutex<State<T>>,
+    /// [`MAY_SEND`] and [`MAY_RECV`] as of the last unlock (module docs).
+    hint: AtomicU8,
     /// Live `Sender` handles; the last one to drop closes the channel.
     pub(crate) senders: AtomicUsize,
     /// Live `Receiver` handles; the last one to drop closes the channel.
@@ -62,6 +72,46 @@ pub(crate) struct Chan<T> {
     /// crate-internal channels closed explicitly, like a context's `done`,
     /// which must stay open, as in Go, when its context is dropped).
     pub(crate) close_on_last_sender: bool,
+}
+
+/// [`Chan::hint`]: a send might complete now.
+const MAY_SEND: u8 = 1;
+/// [`Chan::hint`]: a receive might complete now.
+const MAY_RECV: u8 = 2;
+
+/// The channel's state, locked; unlocking leaves the readiness hint.
+pub(crate) struct ChanGuard<'a, T> {
+    st: SpinGuard<'a, State<T>>,
+    chan: &'a Chan<T>,
+}
+
+impl<T> std::ops::Deref for ChanGuard<'_, T> {
+    type Target = State<T>;
+    fn deref(&self) -> &State<T> {
+        &self.st
+    }
+}
+
+impl<T> std::ops::DerefMut for ChanGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut State<T> {
+        &mut self.st
+    }
+}
+
+impl<T> Drop for ChanGuard<'_, T> {
+    fn drop(&mut self) {
+        // Queued waiters count whether live or not: a stale one only makes
+        // the hint say "might" where the locked step will say no.
+        let st = &*self.st;
+        let send = st.closed || st.buf.len() < self.chan.cap || !st.recvq.is_empty();
+        let recv = st.closed || !st.buf.is_empty() || !st.sendq.is_empty();
+        let hint = (u8::from(send) * MAY_SEND) | (u8::from(recv) * MAY_RECV);
+        // Relaxed: a hint, read without the lock (`may_send`, `may_recv`);
+        // written under it, before the unlock that follows (the field `st`
+        // drops after this body), so the values stored are in the order of
+        // the critical sections.
+        self.chan.hint.store(hint, Relaxed);
+    }
 }
 
 /// The result of one send step under the lock.
@@ -103,6 +153,7 @@ impl<T> Chan<T> {
                 recvq: VecDeque::new(),
                 closed: false,
             }),
+            hint: AtomicU8::new(if cap > 0 { MAY_SEND } else { 0 }),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
         }
@@ -114,8 +165,26 @@ impl<T> Chan<T> {
 
     /// The channel's state, locked (`queue::SpinMutex`: the critical
     /// sections below are short and never wait).
-    pub(crate) fn lock(&self) -> SpinGuard<'_, State<T>> {
-        self.state.lock()
+    pub(crate) fn lock(&self) -> ChanGuard<'_, T> {
+        ChanGuard {
+            st: self.state.lock(),
+            chan: self,
+        }
+    }
+
+    /// Whether a send might complete now, read without the lock (module
+    /// docs: the readiness hint). `false` is a reading at some moment since
+    /// the last unlock this thread saw (coherence of the Relaxed store and
+    /// load), so a select may treat the arm as not ready.
+    pub(crate) fn may_send(&self) -> bool {
+        // Relaxed: a hint (`ChanGuard::drop`).
+        self.hint.load(Relaxed) & MAY_SEND != 0
+    }
+
+    /// Whether a receive might complete now (as [`Chan::may_send`]).
+    pub(crate) fn may_recv(&self) -> bool {
+        // Relaxed: a hint (`ChanGuard::drop`).
+        self.hint.load(Relaxed) & MAY_RECV != 0
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -10,11 +10,11 @@
 //! per arm this replaces cost a `malloc`, a `free` and four reference-count
 //! RMWs per arm of every select that parked.
 
-use crate::chan::channel::{Chan, Me, State};
+use crate::chan::channel::{Chan, ChanGuard, Me, State};
 use crate::chan::claim::Claim;
 use crate::chan::waiter::{ArmWaiter, Entry};
 use crate::chan::{Receiver, RecvError, RecvStep, SendError, SendStep, Sender};
-use crate::queue::{NodeRc, Pinned, SpinGuard};
+use crate::queue::{NodeRc, Pinned};
 use model::ObjId;
 use std::pin::pin;
 
@@ -34,7 +34,7 @@ impl Token {
         &self,
         index: usize,
         chan: &Chan<T>,
-        mut st: SpinGuard<'_, State<T>>,
+        mut st: ChanGuard<'_, T>,
         push: fn(&mut State<T>, Entry<T>),
         value: Option<T>,
         rest: Rest<'_>,
@@ -150,6 +150,10 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn attempt(&mut self) -> bool {
+        // Not ready by the hint: registering polls again, under the lock.
+        if !self.chan.may_recv() {
+            return false;
+        }
         let step = self.step(None);
         self.finish(step)
     }
@@ -222,6 +226,10 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn attempt(&mut self) -> bool {
+        // As `RecvArm::attempt`.
+        if !self.chan.may_send() {
+            return false;
+        }
         let v = self.value();
         let step = self.chan.send_step(&mut self.chan.lock(), v, None);
         self.finish(step)

@@ -182,6 +182,40 @@ mod tests {
     use crate::chan;
 
     #[test]
+    fn the_readiness_hint_follows_every_state_change() {
+        // Buffered: room to send, nothing to receive; then the reverse.
+        let (tx, rx) = chan::<u32>(1);
+        let c = &tx.chan;
+        assert!(c.may_send() && !c.may_recv());
+        tx.try_send(1).unwrap();
+        assert!(!c.may_send() && c.may_recv());
+        // A select with `default` finds the value the hint announces.
+        let got = crate::select! {
+            recv(rx) -> v => v.unwrap(),
+            default => 0,
+        };
+        assert_eq!(got, 1);
+        assert!(c.may_send() && !c.may_recv());
+        // Unbuffered: ready to send only while a receiver waits.
+        let (tx, rx) = chan::<u32>(0);
+        assert!(!tx.chan.may_send() && !tx.chan.may_recv());
+        // Kept, so that the channel stays open when the thread's drops.
+        let _rx = rx.clone();
+        let t = std::thread::spawn(move || rx.recv().unwrap());
+        while tx.chan.queued() != (0, 1) {
+            std::thread::yield_now();
+        }
+        assert!(tx.chan.may_send() && !tx.chan.may_recv());
+        tx.send(5).unwrap();
+        assert_eq!(t.join().unwrap(), 5);
+        assert!(!tx.chan.may_send());
+        // Closed: both complete at once (with an error).
+        let (tx, rx) = chan::<u32>(0);
+        rx.close().unwrap();
+        assert!(tx.chan.may_send() && tx.chan.may_recv());
+    }
+
+    #[test]
     fn a_select_leaves_no_waiter_behind() {
         let (a_tx, a_rx) = chan::<u32>(0);
         let (b_tx, b_rx) = chan::<u32>(0);
