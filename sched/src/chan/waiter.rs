@@ -10,16 +10,17 @@
 //! of the queue (the claim's winner) owns the cell until it drops the
 //! entry, so moving the value is a plain read or write. A `select!` arm's
 //! waiter is lent the same way, from the frame that registered the arm
-//! ([`Entry::Arm`], `select/arm.rs`); only its claim is shared, with the
-//! other arms and a timer. A timed plain operation's waiter is shared
-//! whole (`Arc`), since its claim is shared with a timer; its slot is a
+//! ([`Entry::Arm`], `select/arm.rs`), naming the select's claim in the
+//! enclosing frame, uncounted (`queue::with_outer`). A timed plain
+//! operation's waiter is shared whole (`Arc`), since its claim is shared
+//! with a timer; its slot is a
 //! `queue::ValueSlot`, touched only by whoever won the [`Claim`] and by the
 //! owner after [`Claim::wait`] (one locked CAS and a plain store per
 //! access; the `unsafe` stays in `queue/`). A shared claim is counted by a
 //! `queue::NodeRc`, its block recycled per thread.
 
 use super::claim::Claim;
-use crate::queue::{NodeRc, PinnedRef, ValueSlot};
+use crate::queue::{NodeRc, Outered, PinnedRef, ValueSlot};
 use std::sync::Arc;
 
 /// The waiter of a timed operation: its claim is shared with a timer.
@@ -46,12 +47,16 @@ impl<T> Waiter<T> {
 }
 
 /// What a `select!` arm lends its channel's queue, with the arm's value
-/// cell: the select's claim (shared by its arms and its timer) and which
-/// arm this is.
-#[derive(Debug)]
-pub(crate) struct ArmWaiter {
-    pub(crate) claim: NodeRc<Claim>,
-    pub(crate) arm: usize,
+/// cell: which arm this is, and the select's claim, named uncounted
+/// (`queue::with_outer`: the claim lives in the frame enclosing every
+/// arm's).
+pub(crate) type ArmWaiter = Outered<Claim, usize>;
+
+impl ArmWaiter {
+    /// Which arm of its select this waiter is.
+    pub(crate) fn arm(&self) -> usize {
+        **self
+    }
 }
 
 /// A waiter as a channel's queue holds it: shared with a timer, or lent
@@ -79,7 +84,7 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => w.claim.finish(),
             Entry::Lent(r) => r.finish_anchored(r.anchor()),
-            Entry::Arm(r) => r.claim.finish_anchored(r.anchor()),
+            Entry::Arm(r) => r.outer().finish_anchored(r.anchor()),
         }
     }
 
@@ -88,7 +93,7 @@ impl<T> Entry<T> {
         match self {
             Entry::Shared(w) => &w.claim,
             Entry::Lent(c) => c,
-            Entry::Arm(a) => &a.claim,
+            Entry::Arm(a) => a.outer(),
         }
     }
 
@@ -96,7 +101,7 @@ impl<T> Entry<T> {
     pub(crate) fn arm(&self) -> usize {
         match self {
             Entry::Shared(_) | Entry::Lent(_) => 0,
-            Entry::Arm(a) => a.arm,
+            Entry::Arm(a) => a.arm(),
         }
     }
 

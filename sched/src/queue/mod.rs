@@ -96,7 +96,7 @@ pub use item::{Item, Raw};
 pub use local::{LocalQueue, QueueStealer};
 pub(crate) use node::NodeRc;
 pub use outcome::{Source, Steal};
-pub(crate) use pinned::{Pinned, PinnedRef};
+pub(crate) use pinned::{with_outer, Outered, Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
 pub(crate) use slot::Slot;
 pub(crate) use spin_mutex::{SpinGuard, SpinMutex};

@@ -65,6 +65,18 @@
 //! the owner through it: the `Arc` clone of the goroutine's descriptor
 //! each blocked operation used to take and drop was two locked RMWs.
 
+//!
+//! ## The enclosing value
+//!
+//! [`with_outer`] pins a value that also names, uncounted, a value `O` of
+//! the caller's frame ([`Outered`]): a `select!` arm's waiter naming the
+//! select's claim, which lives in the frame enclosing every arm's. The
+//! `Pinned` lives in `with_outer`'s own frame, inside the borrow of `O`, so
+//! `O` outlives the `Pinned`, whose `Drop` outlives every `PinnedRef`: a
+//! holder reaches `O` for as long as its reference lives, with no
+//! reference count (the `Arc` clone and drop per arm it replaces were two
+//! locked RMWs).
+
 use super::sync::{spin_wait, yield_thread, AtomicBool, Ordering, UnsafeCell};
 use crate::stack::AnchorTarget;
 use std::marker::{PhantomData, PhantomPinned};
@@ -251,3 +263,57 @@ unsafe impl<T: Sync, V: Send> Send for PinnedRef<T, V> {}
 // SAFETY: `&PinnedRef` reaches only the `&T` (the cell needs `&mut`), so
 // sharing it needs `T: Sync` alone.
 unsafe impl<T: Sync, V> Sync for PinnedRef<T, V> {}
+
+/// A pinned value together with a reference to a value `O` that outlives
+/// it (module docs: the enclosing value). Made only by [`with_outer`].
+pub(crate) struct Outered<O, T> {
+    outer: NonNull<O>,
+    value: T,
+}
+
+impl<O, T> Outered<O, T> {
+    /// The enclosing value.
+    pub(crate) fn outer(&self) -> &O {
+        // SAFETY: an `Outered` exists only inside the `Pinned` that
+        // `with_outer` pins in its frame, while its caller's borrow of the
+        // referent lasts; `&self` is reached through that `Pinned` or
+        // through a `PinnedRef` to it, both of which end before the
+        // `Pinned` is dropped. The access is shared, as the borrow was.
+        unsafe { self.outer.as_ref() }
+    }
+}
+
+impl<O, T> Deref for Outered<O, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<O, T: std::fmt::Debug> std::fmt::Debug for Outered<O, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+// SAFETY: an `Outered` is a `&O` and a `T`: shared across threads when
+// both are (`&O: Sync` needs `O: Sync`).
+unsafe impl<O: Sync, T: Sync> Sync for Outered<O, T> {}
+
+/// Runs `body` on `value` pinned in this frame with a cell holding `cell`,
+/// the value naming `outer` (module docs: the enclosing value).
+pub(crate) fn with_outer<O, T, V, R>(
+    outer: &O,
+    value: T,
+    cell: Option<V>,
+    body: impl FnOnce(Pin<&Pinned<Outered<O, T>, V>>) -> R,
+) -> R {
+    let pinned = std::pin::pin!(Pinned::with_cell(
+        Outered {
+            outer: NonNull::from(outer),
+            value,
+        },
+        cell,
+    ));
+    body(pinned.as_ref())
+}

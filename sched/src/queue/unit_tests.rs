@@ -336,3 +336,34 @@ mod node_rc {
         let _ = NodeRc::new(1u64).erase(other);
     }
 }
+
+// ---- `pinned.rs`: a lent value naming a value of the enclosing frame.
+
+mod outer {
+    use super::super::pinned::with_outer;
+    use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+    #[test]
+    fn a_holder_on_another_thread_reaches_the_enclosing_value() {
+        let outer = AtomicU32::new(0);
+        let got = with_outer(&outer, 7usize, Some(40u32), |w| {
+            let mut r = w.lend();
+            let t = std::thread::scope(|s| {
+                s.spawn(move || {
+                    // The holder reads the arm, moves the cell's value and
+                    // touches the enclosing value, all through `r`.
+                    let v = r.take().unwrap() + 2;
+                    r.outer().store(**r as u32, SeqCst);
+                    r.put(v).unwrap();
+                    // `r` drops here: the owner may take the cell back.
+                })
+                .join()
+            });
+            t.unwrap();
+            assert_eq!(w.outer().load(SeqCst), 7);
+            w.take_cell()
+        });
+        assert_eq!(got, Some(42));
+        assert_eq!(outer.load(SeqCst), 7);
+    }
+}

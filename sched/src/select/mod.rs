@@ -36,6 +36,7 @@ pub use arm::{Arm, RecvArm, Registration, Rest, SendArm, Token};
 use crate::chan::channel::timeout_at;
 use crate::chan::claim::{Claim, TIMED_OUT};
 use crate::engine::{self, Op};
+use crate::queue::NodeRc;
 use crate::time::Instant;
 use model::event::Access;
 use model::OpKind;
@@ -139,16 +140,14 @@ fn pick_ready(arms: &[&mut dyn Arm]) -> Option<usize> {
 
 /// Passes 3 and 4: registers on every arm, parks, cleans up.
 fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option<usize> {
-    let claim = match deadline {
-        Some(_) => Claim::select(),
-        None => Claim::select_lent(),
-    };
-    let token = Token {
-        claim: crate::queue::NodeRc::new(claim),
+    let token = match deadline {
+        Some(_) => Token::counted(NodeRc::new(Claim::select())),
+        None => Token::own(Claim::select_lent()),
     };
     let mut wait = || {
-        let key = deadline.map(|d| timeout_at(&token.claim, d));
-        token.claim.wait(op);
+        // With a deadline, the claim is counted and shared with a timer.
+        let key = token.shared().zip(deadline).map(|(c, d)| timeout_at(c, d));
+        token.claim().wait(op);
         if let Some(k) = key {
             k.stop();
         }
@@ -156,7 +155,7 @@ fn park(arms: &mut [&mut dyn Arm], deadline: Option<Instant>, op: &Op) -> Option
     register_from(arms, 0, &token, &mut wait);
     // The winner has its outcome: taken on the spot if it completed while
     // registering, read from its waiter if it was parked (`Arm::register`).
-    token.claim.winner().filter(|&w| w != TIMED_OUT)
+    token.claim().winner().filter(|&w| w != TIMED_OUT)
 }
 
 /// Registers `arms` (the first is arm `first`), each inside the previous
