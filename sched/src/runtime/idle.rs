@@ -103,6 +103,16 @@ impl Idle {
         self.nmspinning.load(SeqCst)
     }
 
+    /// Whether every P is busy: none idle, no M spinning (a hint outside
+    /// the protocol: `worker::push_yielded` holds yields back while nobody
+    /// could take them sooner than their own P's next look at the global
+    /// queue; a stale answer only moves a yield's visibility by that long).
+    pub(crate) fn all_busy(&self) -> bool {
+        // SeqCst only because every access of the counts is (module docs);
+        // plain loads on x86, pairing with nothing.
+        self.npidle.load(SeqCst) == 0 && self.nmspinning.load(SeqCst) == 0
+    }
+
     /// Whether one more M may spin (fewer spinners than half the busy Ps).
     pub(crate) fn may_spin(&self, procs: usize) -> bool {
         let busy = procs.saturating_sub(self.npidle());

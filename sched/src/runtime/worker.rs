@@ -608,6 +608,15 @@ fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
         // from outside) may get ahead of them; there is no order between
         // those events to keep. Released before the P leaves the loop.
         model::policy::YieldTarget::Global if shared.config.procs == 1 => p.held.push(task),
+        // Several Ps, all busy, none spinning: no M is looking for work, so
+        // the yields wait with this P for its next look at the global queue
+        // (the policy's interval, or its own queue running dry) and go in
+        // together: one lock per batch. The other Ps, busy, would have
+        // found them only at their own interval's look; now they find them
+        // after ours. Goroutines pushed meanwhile may get ahead of them, as
+        // above. Two Ps yielding spent most of a yield on the global
+        // queue's lock line, moving between them.
+        model::policy::YieldTarget::Global if shared.counts.all_busy() => p.held.push(task),
         // Held only when this P's own queue is empty, so that the next
         // look is at the global queue (with work queued here, the push now
         // costs the same lock and holding would only delay it).
