@@ -21,8 +21,9 @@
 //!
 //! **Lists.** A free block holds the link of its list in its first word. A
 //! thread keeps per class a current chain and at most one full spare chain
-//! ([`BATCH`] blocks each): a free pushes on the current chain; when it is
-//! full it becomes the spare, and the old spare goes to the shared
+//! ([`BATCH`] blocks each; one taken from the pool may be longer, the rest
+//! of an exited thread's slab): a free pushes on the current chain; when it
+//! is full it becomes the spare, and the old spare goes to the shared
 //! [`Pool`], whole. An allocation pops the current chain, else takes the
 //! spare, else a chain from the pool, else cuts a new block. Every step is
 //! O(1); the pool's lock is taken once per [`BATCH`] operations at most.
@@ -199,7 +200,9 @@ impl Blocks {
     /// As [`Chain::push`], for `class`.
     unsafe fn free(&mut self, class: usize, p: NonNull<u8>) {
         let k = &mut self.classes[class];
-        if k.current.len == BATCH {
+        // At least: a chain taken from the pool may be longer (the rest of
+        // an exited thread's slab).
+        if k.current.len >= BATCH {
             let full = k.current.take();
             self.pool.put(class, std::mem::replace(&mut k.spare, full));
         }

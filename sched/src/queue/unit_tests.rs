@@ -316,6 +316,32 @@ mod node_rc {
     }
 
     #[test]
+    fn a_long_pooled_chain_does_not_let_a_thread_keep_without_bound() {
+        let pool = pool();
+        let size = 32;
+        let mut a = Blocks::new(pool);
+        let _first = a.take(size);
+        drop(a);
+        // The rest of the slab: one chain of 511 blocks, longer than a batch.
+        assert_eq!(pool.held(size), 511);
+        let mut b = Blocks::new(pool);
+        // Taken from that chain, which keeps 211 more; then given back on
+        // top of them.
+        let taken: Vec<_> = (0..300).map(|_| b.take(size)).collect();
+        assert_eq!(b.held(size), 211);
+        for &p in &taken {
+            // SAFETY: each block came from `take(size)` and is unused.
+            unsafe { b.give(size, p) };
+        }
+        assert!(
+            b.held(size) <= 2 * BATCH,
+            "a thread keeps at most two chains: {}",
+            b.held(size)
+        );
+        assert_eq!(b.held(size) + pool.held(size), 511);
+    }
+
+    #[test]
     fn large_or_overaligned_nodes_bypass_the_cache() {
         #[repr(align(64))]
         struct Wide([u8; 64]);
