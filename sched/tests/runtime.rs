@@ -52,6 +52,54 @@ fn values_and_panics_come_back_through_join() {
     }
 }
 
+/// A value that counts its drops.
+struct Counted(Arc<AtomicUsize>);
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_result_is_dropped_once_whether_joined_or_detached() {
+    for rt in runtimes(2) {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let d = drops.clone();
+        rt.block_on(move || {
+            // Joined: the value comes back whole, dropped by the joiner.
+            let kept = go({
+                let d = d.clone();
+                move || Counted(d)
+            })
+            .join()
+            .unwrap();
+            assert_eq!(d.load(SeqCst), 0, "a joined result is not dropped for us");
+            drop(kept);
+            // Detached before it ran: nobody can take it, so it is dropped
+            // when the goroutine ends.
+            let (tx, rx) = sched::chan::<()>(0);
+            drop(go({
+                let d = d.clone();
+                move || {
+                    tx.send(()).unwrap();
+                    Counted(d)
+                }
+            }));
+            rx.recv().unwrap();
+            // Detached after it finished: dropped with the handle's node.
+            let done = go({
+                let d = d.clone();
+                move || Counted(d)
+            });
+            while !done.is_finished() {
+                sched::yield_now();
+            }
+            drop(done);
+        });
+        assert_eq!(drops.load(SeqCst), 3, "{rt:?}: every result dropped once");
+    }
+}
+
 #[test]
 fn deep_nesting() {
     fn nest(depth: u32) -> u32 {
