@@ -219,15 +219,9 @@ fn goroutines_that_never_blocked_are_reported_as_runnable() {
         let unwound = Arc::new(AtomicUsize::new(0));
         let u = unwound.clone();
         rt.block_on(move || {
-            struct Count(Arc<AtomicUsize>);
-            impl Drop for Count {
-                fn drop(&mut self) {
-                    self.0.fetch_add(1, SeqCst);
-                }
-            }
             let running = Arc::new(AtomicUsize::new(0));
             let r = running.clone();
-            let c = Count(u.clone());
+            let c = Counted(u.clone());
             // Spins until shutdown preempts it and drops it.
             drop(go(move || {
                 let _c = c;
@@ -241,7 +235,7 @@ fn goroutines_that_never_blocked_are_reported_as_runnable() {
                 sched::yield_now();
             }
             // Queued after the spinner; at one P it never gets to run.
-            let c = Count(u);
+            let c = Counted(u);
             drop(go(move || drop(c)));
         });
         let leaks = rt.leaks();
