@@ -132,8 +132,10 @@ impl Pool {
     /// Free blocks the pool holds of the class of `size` bytes.
     #[cfg(test)]
     pub(crate) fn held(&self, size: usize) -> usize {
-        let c = class_of(Layout::from_size_align(size, 8).unwrap()).unwrap();
-        lock(&self.chains[c]).iter().map(|ch| ch.len).sum()
+        lock(&self.chains[class_of_size(size)])
+            .iter()
+            .map(|ch| ch.len)
+            .sum()
     }
 }
 
@@ -213,14 +215,14 @@ impl Blocks {
     /// Free blocks these lists hold in the class of `size` bytes.
     #[cfg(test)]
     pub(crate) fn held(&self, size: usize) -> usize {
-        let k = &self.classes[class_of(Layout::from_size_align(size, 8).unwrap()).unwrap()];
+        let k = &self.classes[class_of_size(size)];
         k.current.len + k.spare.len
     }
 
     /// A block of `size` bytes from these lists (tests of the lists).
     #[cfg(test)]
     pub(crate) fn take(&mut self, size: usize) -> NonNull<u8> {
-        self.alloc(class_of(Layout::from_size_align(size, 8).unwrap()).unwrap())
+        self.alloc(class_of_size(size))
     }
 
     /// Returns a block [`Blocks::take`] gave for `size` (tests).
@@ -230,16 +232,15 @@ impl Blocks {
     /// As [`free`].
     #[cfg(test)]
     pub(crate) unsafe fn give(&mut self, size: usize, p: NonNull<u8>) {
-        let c = class_of(Layout::from_size_align(size, 8).unwrap()).unwrap();
         // SAFETY: as the caller's.
-        unsafe { self.free(c, p) }
+        unsafe { self.free(class_of_size(size), p) }
     }
 }
 
 /// A new block of `class`, cut from the thread's slab (a new slab if the
 /// last one is used up).
 fn cut(k: &mut Class, class: usize) -> NonNull<u8> {
-    let size = (class + 1) * STEP;
+    let size = class_size(class);
     if (k.end as usize) - (k.next as usize) < size {
         let layout = Layout::from_size_align(SLAB, ALIGN).expect("a valid slab layout");
         // SAFETY: the layout has a non-zero size. The slab is never freed
@@ -266,7 +267,7 @@ impl Drop for Blocks {
         for (class, k) in self.classes.iter_mut().enumerate() {
             self.pool.put(class, k.current.take());
             self.pool.put(class, k.spare.take());
-            let size = (class + 1) * STEP;
+            let size = class_size(class);
             let mut rest = Chain::EMPTY;
             while (k.end as usize) - (k.next as usize) >= size {
                 let p = NonNull::new(k.next).expect("a slab pointer is not null");
@@ -290,6 +291,17 @@ thread_local! {
 fn class_of(layout: Layout) -> Option<usize> {
     (layout.align() <= ALIGN && layout.size() <= STEP * CLASSES)
         .then(|| layout.size().max(1).div_ceil(STEP) - 1)
+}
+
+/// The bytes of every block of `class`.
+fn class_size(class: usize) -> usize {
+    (class + 1) * STEP
+}
+
+/// The class of blocks of `size` bytes (tests).
+#[cfg(test)]
+fn class_of_size(size: usize) -> usize {
+    class_of(Layout::from_size_align(size, 8).unwrap()).unwrap()
 }
 
 /// A block for `layout`: from this thread's lists or slab if `layout` has a
@@ -318,7 +330,7 @@ fn alloc_without_lists(class: usize) -> NonNull<u8> {
         POOL.put(class, chain);
         return p;
     }
-    let layout = Layout::from_size_align((class + 1) * STEP, ALIGN).expect("a valid class layout");
+    let layout = Layout::from_size_align(class_size(class), ALIGN).expect("a valid class layout");
     // SAFETY: the layout has a non-zero size.
     let p = unsafe { std::alloc::alloc(layout) };
     NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
