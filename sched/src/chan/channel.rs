@@ -100,18 +100,22 @@ impl<T> std::ops::DerefMut for ChanGuard<'_, T> {
 
 impl<T> Drop for ChanGuard<'_, T> {
     fn drop(&mut self) {
-        // Queued waiters count whether live or not: a stale one only makes
-        // the hint say "might" where the locked step will say no.
-        let st = &*self.st;
-        let send = st.closed || st.buf.len() < self.chan.cap || !st.recvq.is_empty();
-        let recv = st.closed || !st.buf.is_empty() || !st.sendq.is_empty();
-        let hint = (u8::from(send) * MAY_SEND) | (u8::from(recv) * MAY_RECV);
+        let hint = readiness(&self.st, self.chan.cap);
         // Relaxed: a hint, read without the lock (`may_send`, `may_recv`);
         // written under it, before the unlock that follows (the field `st`
         // drops after this body), so the values stored are in the order of
         // the critical sections.
         self.chan.hint.store(hint, Relaxed);
     }
+}
+
+/// [`Chan::hint`]'s value for `st`. Queued waiters count whether live or
+/// not: a stale one only makes the hint say "might" where the locked step
+/// will say no.
+fn readiness<T>(st: &State<T>, cap: usize) -> u8 {
+    let send = st.closed || st.buf.len() < cap || !st.recvq.is_empty();
+    let recv = st.closed || !st.buf.is_empty() || !st.sendq.is_empty();
+    (u8::from(send) * MAY_SEND) | (u8::from(recv) * MAY_RECV)
 }
 
 /// The result of one send step under the lock.
@@ -143,17 +147,18 @@ enum Partner<T> {
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize, close_on_last_sender: bool) -> Self {
+        let state = State {
+            buf: VecDeque::with_capacity(cap.min(1024)),
+            sendq: VecDeque::new(),
+            recvq: VecDeque::new(),
+            closed: false,
+        };
         Chan {
             close_on_last_sender,
             id: engine::new_object(),
             cap,
-            state: SpinMutex::new(State {
-                buf: VecDeque::with_capacity(cap.min(1024)),
-                sendq: VecDeque::new(),
-                recvq: VecDeque::new(),
-                closed: false,
-            }),
-            hint: AtomicU8::new(if cap > 0 { MAY_SEND } else { 0 }),
+            hint: AtomicU8::new(readiness(&state, cap)),
+            state: SpinMutex::new(state),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
         }
