@@ -594,29 +594,30 @@ fn after_switch(m: &MCtx, task: Task) {
 }
 
 /// Queues a yielding goroutine where the policy sends it. For the global
-/// queue, when this P has nothing queued, it is held by the M until
+/// queue, it may wait instead: with the P's held yields while nobody else
+/// looks for work, or, when this P has nothing queued, with the M until
 /// `find_runnable` (one lock for the push and the next pop; the queue sees
 /// it before anything else runs here).
 fn push_yielded(m: &MCtx, p: &mut P, task: Task) {
     let shared = &m.shared;
     match shared.yield_to() {
-        // One P: nobody else takes from the global queue, so the push can
-        // wait until this P next looks at it (the local queue is empty, or
-        // the policy's global check is due), and all held yields go in
-        // with that look's lock: one lock per batch, not two per yield.
-        // Only goroutines pushed by other threads meanwhile (timers, spawns
-        // from outside) may get ahead of them; there is no order between
-        // those events to keep. Released before the P leaves the loop.
-        model::policy::YieldTarget::Global if shared.config.procs == 1 => p.held.push(task),
-        // Several Ps, all busy, none spinning: no M is looking for work, so
-        // the yields wait with this P for its next look at the global queue
-        // (the policy's interval, or its own queue running dry) and go in
-        // together: one lock per batch. The other Ps, busy, would have
-        // found them only at their own interval's look; now they find them
-        // after ours. Goroutines pushed meanwhile may get ahead of them, as
-        // above. Two Ps yielding spent most of a yield on the global
-        // queue's lock line, moving between them.
-        model::policy::YieldTarget::Global if shared.counts.all_busy() => p.held.push(task),
+        // Held by this P until it next looks at the global queue (its own
+        // queue runs dry, or the policy's global check is due), when all
+        // held yields go in with that look's lock: one lock per batch, not
+        // two per yield. Held when nobody else could take them sooner:
+        // with one P, nobody else takes from the global queue; with
+        // several, all busy and no M spinning, nobody is looking for work,
+        // and the busy Ps would find them only at their own interval's
+        // look (now they find them after ours). Goroutines pushed meanwhile
+        // (timers, spawns from outside, other Ps) may get ahead of them;
+        // there is no order between those events to keep. Released before
+        // the P leaves the loop. Two Ps yielding spent most of a yield on
+        // the global queue's lock line, moving between them.
+        model::policy::YieldTarget::Global
+            if shared.config.procs == 1 || shared.counts.all_busy() =>
+        {
+            p.held.push(task)
+        }
         // Held only when this P's own queue is empty, so that the next
         // look is at the global queue (with work queued here, the push now
         // costs the same lock and holding would only delay it).
