@@ -137,47 +137,105 @@ fn a_main_panic_is_resumed_by_block_on() {
     assert!(r.is_err());
 }
 
+/// The sleeper runs first (main yields to it) and blocks its M holding the
+/// only P: main runs again only once sysmon has retaken that P.
 #[test]
 fn blocking_calls_do_not_stop_the_others_with_one_p() {
     for rt in runtimes(1) {
         let elapsed = rt.block_on(|| {
             let start = Instant::now();
             let sleeper = go(|| sched::blocking(|| std::thread::sleep(Duration::from_millis(200))));
-            let worker = go(move || start.elapsed());
-            let done_at = worker.join().unwrap();
+            sched::yield_now();
+            let resumed = start.elapsed();
             sleeper.join().unwrap();
-            done_at
+            resumed
         });
         assert!(
             elapsed < Duration::from_millis(150),
-            "{rt:?}: the other goroutine waited {elapsed:?}"
+            "{rt:?}: main waited {elapsed:?} for the P"
         );
+        assert!(rt.stats().total().handoffs >= 1, "{rt:?}");
     }
+}
+
+/// sysmon sleeps long while nothing blocks (sysmon.rs); a blocking call
+/// wakes it, so the P is retaken after about one 20 µs tick, not after
+/// sysmon's long sleep (5 ms with the default quantum, 10 ms before it was
+/// tied to the quantum), which is what an unwoken sysmon would cost. Main
+/// yields to a goroutine that blocks holding the only P; the best of three
+/// rounds, each after sysmon has had time to settle, must be well under
+/// that sleep.
+#[test]
+fn a_blocking_call_wakes_a_settled_sysmon() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let best = rt.block_on(|| {
+        (0..3)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(40)); // sysmon settles
+                let start = Instant::now();
+                let sleeper =
+                    go(|| sched::blocking(|| std::thread::sleep(Duration::from_millis(30))));
+                sched::yield_now();
+                let waited = start.elapsed();
+                sleeper.join().unwrap();
+                waited
+            })
+            .min()
+            .unwrap()
+    });
+    assert!(
+        best < Duration::from_millis(2),
+        "main waited {best:?} for the P"
+    );
+    assert!(rt.stats().total().handoffs >= 3);
+}
+
+/// Main yields to a loop that only calls `preempt_point()`: it runs again
+/// once sysmon has preempted the loop.
+fn wait_for_a_preempted_loop() -> Duration {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    let hog = go(move || {
+        while !s.load(Relaxed) {
+            sched::preempt_point();
+        }
+    });
+    let t = Instant::now();
+    sched::yield_now();
+    let waited = t.elapsed();
+    stop.store(true, Relaxed);
+    hog.join().unwrap();
+    waited
 }
 
 #[test]
 fn preempt_point_bounds_how_long_a_loop_holds_the_only_p() {
     let policy = Policy::go().with_quantum_ns(2_000_000);
     let rt = Runtime::builder().procs(1).policy(policy).build().unwrap();
-    let waited = rt.block_on(|| {
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let s = stop.clone();
-        let hog = go(move || {
-            while !s.load(Relaxed) {
-                sched::preempt_point();
-            }
-        });
-        sched::yield_now(); // let the hog start
-        let t = Instant::now();
-        let other = go(move || t.elapsed());
-        let waited = other.join().unwrap();
-        stop.store(true, Relaxed);
-        hog.join().unwrap();
-        waited
-    });
-    // Quantum 2 ms; sysmon notices within its tick, backed off to at most 10 ms.
+    let waited = rt.block_on(wait_for_a_preempted_loop);
+    // Quantum 2 ms; sysmon sleeps at most half of it.
     assert!(waited < Duration::from_millis(60), "waited {waited:?}");
     assert!(rt.stats().total().preemptions >= 1);
+}
+
+/// sysmon's longest sleep is half the quantum, so a quantum shorter than
+/// Go's 10 ms is honoured once sysmon has backed off (it used to sleep
+/// 10 ms whatever the quantum: a 1 ms quantum then preempted after 10 to
+/// 20 ms). Best of three, each after sysmon has settled.
+#[test]
+fn a_short_quantum_holds_after_sysmon_backs_off() {
+    let policy = Policy::go().with_quantum_ns(1_000_000);
+    let rt = Runtime::builder().procs(1).policy(policy).build().unwrap();
+    let best = rt.block_on(|| {
+        (0..3)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(40)); // sysmon settles
+                wait_for_a_preempted_loop()
+            })
+            .min()
+            .unwrap()
+    });
+    assert!(best < Duration::from_millis(8), "waited {best:?}");
 }
 
 #[test]

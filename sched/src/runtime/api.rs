@@ -269,6 +269,7 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     // Release: pairs with sysmon's Acquire load of `status`, after the P was
     // put in the syscall slot (which the slot's mutex also orders).
     ps.status.store(P_SYSCALL, Release);
+    super::sysmon::wake_for_blocking_call(&shared);
     drop(m);
 
     let r = f();

@@ -314,6 +314,8 @@ impl Runtime {
         for t in threads {
             let _ = t.join();
         }
+        // sysmon may be in a long sleep: end it (it sees `shutdown` on waking).
+        sysmon.thread().unpark();
         let _ = sysmon.join();
         // Relaxed: every M was joined above; the join orders this.
         shared.nthreads.store(0, Relaxed);

@@ -197,9 +197,11 @@ pub(crate) struct Shared {
     /// Emptied task boxes in transit between Ps (Go's `sched.gFree`).
     pub(crate) free_tasks: FreeTasks,
     pub(crate) epoch: Instant,
-    /// The sysmon thread, to wake it early for a new earliest timer.
+    /// The sysmon thread, to wake it early (`wake_sysmon_by`).
     pub(crate) sysmon: Mutex<Option<Thread>>,
-    /// When sysmon plans to wake next, ns on the engine clock (Relaxed: a hint).
+    /// When sysmon plans to wake next, ns on the timers' clock
+    /// (`time::Instant`); `sysmon::AWAKE` while it is awake, and before it
+    /// first sleeps. Orderings at each access (sysmon.rs, `wake_sysmon_by`).
     pub(crate) sysmon_wake_at: AtomicU64,
     /// Goroutine stacks (Ps keep caches of it).
     pub(crate) stacks: crate::stack::StackPool,
@@ -297,7 +299,7 @@ impl Shared {
             free_tasks: FreeTasks::default(),
             epoch: Instant::now(),
             sysmon: Mutex::new(None),
-            sysmon_wake_at: AtomicU64::new(0),
+            sysmon_wake_at: AtomicU64::new(super::sysmon::AWAKE),
             stacks,
             events: tracing.then(super::trace::EventLog::default),
             locked: Mutex::new(HashMap::new()),
@@ -341,6 +343,20 @@ impl Shared {
             .entry(m)
             .or_insert_with(|| Arc::new(LockedMailbox::for_current_thread()))
             .clone()
+    }
+
+    /// Wakes sysmon if it plans to sleep past `deadline` (ns on the timers'
+    /// clock): a new earliest timer, a blocking call to retake.
+    pub(crate) fn wake_sysmon_by(&self, deadline: u64) {
+        // Relaxed: a hint. A wake-up missed because of a stale value only
+        // delays sysmon to its planned time; the callers that must not miss
+        // one order this load themselves (`sysmon::wake_for_blocking_call`).
+        if deadline >= self.sysmon_wake_at.load(Relaxed) {
+            return;
+        }
+        if let Some(t) = lock(&self.sysmon).as_ref() {
+            t.unpark();
+        }
     }
 
     /// Runs the due timers of every P (sysmon, and Ms with nothing to do).

@@ -1,7 +1,21 @@
 //! sysmon: a thread without a P that watches the Ps (Go's `sysmon`).
 //!
-//! - Backs off from 20 µs to 10 ms: after 50 idle rounds the delay doubles;
-//!   any action resets it (Go's `idle > 50` rule and `delay` bounds).
+//! - Backs off from a 20 µs tick: after 50 idle rounds the delay doubles
+//!   (Go's `idle > 50` rule), up to half the policy's quantum, at most
+//!   10 ms. Preemption then comes between one and one and a half quanta
+//!   into a slice for any quantum the policy sets; Go's fixed 10 ms suits
+//!   only its fixed 10 ms quantum, and a 1 ms quantum here used to take
+//!   10 to 20 ms once sysmon had backed off.
+//! - Only a newly seen blocking call or a retake resets the back-off: not
+//!   a preemption, not a timer (sysmon already sleeps exactly until the
+//!   next one). A blocking call wakes a sysmon that would sleep past the
+//!   call's retake time (`wake_for_blocking_call`), so a call that blocks
+//!   loses its P after about one tick even when sysmon had backed off,
+//!   where Go's waits out sysmon's sleep (up to 10 ms).
+//! - Starting backed off (no tick until something blocks) was measured and
+//!   not kept: the early ticks cost the Ms some CPU, but they also keep the
+//!   VM's second vCPU awake, and fresh-process fib(30) at 2 P got slower
+//!   without them (papers/bench/reading.md).
 //! - Preemption: a P whose time slice has lasted past the policy's quantum
 //!   gets its `preempt` flag set; the running goroutine yields at its next
 //!   runtime entry. A goroutine that ignores the flag for 10× the quantum
@@ -12,13 +26,13 @@
 
 use super::shared::{Shared, P, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::stats::PCounters;
-use std::sync::atomic::Ordering::*;
+use std::sync::atomic::{fence, Ordering::*};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// sysmon's shortest sleep.
 pub(crate) const MIN_DELAY_US: u64 = 20;
-/// sysmon's longest sleep.
+/// sysmon's longest sleep, whatever the quantum.
 pub(crate) const MAX_DELAY_US: u64 = 10_000;
 /// Idle rounds before the delay starts doubling.
 const IDLE_ROUNDS: u32 = 50;
@@ -28,17 +42,25 @@ pub(crate) const RETAKE_NS: u64 = 20_000;
 const RETAKE_IDLE_NS: u64 = 10_000_000;
 /// How often sysmon returns the memory of stacks idle for a whole period.
 const SCAVENGE_PERIOD_NS: u64 = 1_000_000_000;
+/// `sysmon_wake_at` while sysmon is awake: any event that wants it sooner
+/// than its next sleep must unpark it (the unpark is kept for that sleep).
+pub(crate) const AWAKE: u64 = u64::MAX;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
     *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
-    let mut delay_us = MIN_DELAY_US;
-    let mut idle_rounds = 0u32;
+    let mut backoff = Backoff::fresh(longest_delay_us(shared.config.quantum_ns));
     let mut seen = vec![Seen::default(); shared.ps.len()];
     let mut last_scavenge = shared.now_ns();
     while !shared.shutdown.load(Acquire) {
-        sleep(&shared, delay_us);
+        // SeqCst store, then the fence: pairs with the fence in
+        // `wake_for_blocking_call` (after its P_SYSCALL store). Either the
+        // scan below sees that P in the call, or that M sees AWAKE and
+        // unparks us, which ends our next sleep at once.
+        shared.sysmon_wake_at.store(AWAKE, SeqCst);
+        fence(SeqCst);
         let now = shared.now_ns();
-        let mut acted = shared.run_all_timers() > 0;
+        let mut acted = false;
+        shared.run_all_timers();
         if now - last_scavenge > SCAVENGE_PERIOD_NS {
             shared.stacks.scavenge(crate::stack::DEFAULT_WARM_LIMIT);
             last_scavenge = now;
@@ -46,28 +68,72 @@ pub(crate) fn sysmon(shared: Arc<Shared>) {
         for (ps, seen) in shared.ps.iter().zip(&mut seen) {
             match ps.status.load(Acquire) {
                 P_RUNNING => check_quantum(&shared, ps, seen, now),
-                P_SYSCALL => acted |= retake(&shared, ps, now),
+                P_SYSCALL => {
+                    acted |= seen.new_call(ps);
+                    acted |= retake(&shared, ps, now);
+                }
                 _ => {}
             }
         }
+        backoff.round(acted);
+        sleep(&shared, backoff.delay_us);
+    }
+}
+
+/// The back-off of sysmon's sleep: Go's `delay`/`idle` pair, with the
+/// longest sleep set by the quantum.
+struct Backoff {
+    delay_us: u64,
+    idle_rounds: u32,
+    longest_us: u64,
+}
+
+impl Backoff {
+    /// Ticking every 20 µs for the first 50 rounds, as Go's sysmon starts.
+    fn fresh(longest_us: u64) -> Self {
+        Backoff {
+            delay_us: MIN_DELAY_US,
+            idle_rounds: 0,
+            longest_us,
+        }
+    }
+
+    fn round(&mut self, acted: bool) {
         if acted {
-            idle_rounds = 0;
-            delay_us = MIN_DELAY_US;
-        } else {
-            idle_rounds += 1;
-            if idle_rounds > IDLE_ROUNDS {
-                delay_us = (delay_us * 2).min(MAX_DELAY_US);
-            }
+            self.idle_rounds = 0;
+            self.delay_us = MIN_DELAY_US;
+            return;
+        }
+        self.idle_rounds += 1;
+        if self.idle_rounds > IDLE_ROUNDS {
+            self.delay_us = (self.delay_us * 2).min(self.longest_us);
         }
     }
 }
 
+/// Called by an M that has just put its P in a blocking call (status
+/// P_SYSCALL stored): wakes sysmon if it would sleep past the call's retake
+/// time, so a long call loses its P after one tick, not one long sleep.
+pub(crate) fn wake_for_blocking_call(shared: &Shared) {
+    // Pairs with the fence in sysmon's loop, after it stores AWAKE: either
+    // sysmon's scan sees P_SYSCALL, or the load in `wake_sysmon_by` sees
+    // AWAKE or the sleep sysmon chose after that scan.
+    fence(SeqCst);
+    shared.wake_sysmon_by(crate::time::Instant::real_now().as_nanos() + RETAKE_NS);
+}
+
+/// Half the quantum, within sysmon's bounds.
+fn longest_delay_us(quantum_ns: u64) -> u64 {
+    (quantum_ns / 2_000).clamp(MIN_DELAY_US, MAX_DELAY_US)
+}
+
 /// Sleeps `delay_us`, or less if a timer is due sooner; a new earlier timer
-/// unparks us (timers.rs).
+/// or a blocking call unparks us (`Shared::wake_sysmon_by`).
 fn sleep(shared: &Shared, delay_us: u64) {
     let now = crate::time::Instant::real_now().as_nanos();
     let wake = (now + delay_us * 1_000).min(shared.next_timer().max(now + MIN_DELAY_US * 1_000));
-    // Relaxed: a hint for `add_timer` (which also re-checks by unparking).
+    // Relaxed: a hint for `wake_sysmon_by`; an unpark after it is read
+    // ends this sleep, one before it was made for this round (AWAKE).
     shared.sysmon_wake_at.store(wake, Relaxed);
     std::thread::park_timeout(Duration::from_nanos(wake - now));
 }
@@ -81,11 +147,22 @@ struct Seen {
     since: u64,
     flagged_at: u64,
     reported: bool,
+    /// When the last blocking call sysmon saw on this P started.
+    call_started: u64,
+}
+
+impl Seen {
+    /// Whether the P's blocking call is one sysmon has not seen before.
+    fn new_call(&mut self, ps: &super::shared::PShared) -> bool {
+        // Relaxed: a hint, as in `retake`.
+        let started = ps.slice_start.load(Relaxed);
+        std::mem::replace(&mut self.call_started, started) != started
+    }
 }
 
 /// Flags a P whose slice has run past the quantum, and reports a request
-/// ignored for long. Never counts as sysmon "acting": as in Go's `retake`,
-/// only a P taken from a blocking call resets the back-off. (Resetting on
+/// ignored for long. Never counts as sysmon "acting": only a blocking call
+/// (newly seen, or its P retaken) resets the back-off. (Resetting on
 /// every preemption kept sysmon polling every 20 µs on a core the Ms need:
 /// 7.3% of all CPU samples of pingpong at P=1, 0.2% without.)
 fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, now: u64) {
@@ -99,6 +176,7 @@ fn check_quantum(shared: &Shared, ps: &super::shared::PShared, seen: &mut Seen, 
             since: now,
             flagged_at: 0,
             reported: false,
+            ..*seen
         };
         return;
     }

@@ -17,21 +17,9 @@ pub(crate) fn add_timer(deadline: Instant, f: Callback) -> Result<TimerKey, Call
     let pid = m.with_p(|p| p.id).unwrap_or(model::PId(0));
     drop(m);
     let (key, earliest) = shared.p(pid).timers.push(deadline, f);
-    // Relaxed: a hint; sysmon re-reads every heap when it wakes.
-    if earliest
-        && deadline.nanos
-            < shared
-                .sysmon_wake_at
-                .load(std::sync::atomic::Ordering::Relaxed)
-    {
-        if let Some(t) = shared
-            .sysmon
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            t.unpark();
-        }
+    if earliest {
+        // sysmon re-reads every heap when it wakes.
+        shared.wake_sysmon_by(deadline.nanos);
     }
     Ok(key)
 }
