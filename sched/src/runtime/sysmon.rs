@@ -1,21 +1,25 @@
 //! sysmon: a thread without a P that watches the Ps (Go's `sysmon`).
 //!
-//! - Backs off from a 20 µs tick: after 50 idle rounds the delay doubles
-//!   (Go's `idle > 50` rule), up to half the policy's quantum, at most
-//!   10 ms. Preemption then comes between one and one and a half quanta
-//!   into a slice for any quantum the policy sets; Go's fixed 10 ms suits
-//!   only its fixed 10 ms quantum, and a 1 ms quantum here used to take
-//!   10 to 20 ms once sysmon had backed off.
-//! - Only a newly seen blocking call or a retake resets the back-off: not
-//!   a preemption, not a timer (sysmon already sleeps exactly until the
-//!   next one). A blocking call wakes a sysmon that would sleep past the
-//!   call's retake time (`wake_for_blocking_call`), so a call that blocks
-//!   loses its P after about one tick even when sysmon had backed off,
-//!   where Go's waits out sysmon's sleep (up to 10 ms).
-//! - Starting backed off (no tick until something blocks) was measured and
-//!   not kept: the early ticks cost the Ms some CPU, but they also keep the
-//!   VM's second vCPU awake, and fresh-process fib(30) at 2 P got slower
-//!   without them (papers/bench/reading.md).
+//! - Sleeps at most half the policy's quantum, and at most 10 ms.
+//!   Preemption then comes between one and one and a half quanta into a
+//!   slice, for any quantum the policy sets. Go's fixed 10 ms suits only
+//!   its fixed 10 ms quantum; a 1 ms quantum here used to take 10 to 20 ms
+//!   once sysmon had backed off.
+//! - Ticks every 20 µs only while a blocking call may need its P retaken.
+//!   A newly seen blocking call (or a retake) resets the delay to 20 µs;
+//!   after 50 idle rounds it doubles back up to the longest sleep (Go's
+//!   `idle > 50` rule). A blocking call wakes a sysmon that would sleep
+//!   past the call's retake time (`wake_for_blocking_call`), so the call
+//!   loses its P after about one tick even when sysmon had backed off;
+//!   Go's waits out sysmon's sleep (up to 10 ms). Preemptions and timers
+//!   do not reset the delay: sysmon already sleeps exactly until the next
+//!   timer.
+//! - Starts backed off. Go's sysmon ticks every 20 µs for its first 50
+//!   rounds; with 2 Ps busy on 2 cores each tick preempted an M for about
+//!   10 µs every 80 µs (`perf sched timehist` of fib(30) at 2 P; the 20 µs
+//!   sleep lasts about 80 with the kernel's timer slack), a tenth of that
+//!   M's time for the first milliseconds of every program, for no retake:
+//!   nothing had blocked yet.
 //! - Preemption: a P whose time slice has lasted past the policy's quantum
 //!   gets its `preempt` flag set; the running goroutine yields at its next
 //!   runtime entry. A goroutine that ignores the flag for 10× the quantum
@@ -48,7 +52,7 @@ pub(crate) const AWAKE: u64 = u64::MAX;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
     *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
-    let mut backoff = Backoff::fresh(longest_delay_us(shared.config.quantum_ns));
+    let mut backoff = Backoff::settled(longest_delay_us(shared.config.quantum_ns));
     let mut seen = vec![Seen::default(); shared.ps.len()];
     let mut last_scavenge = shared.now_ns();
     while !shared.shutdown.load(Acquire) {
@@ -89,11 +93,11 @@ struct Backoff {
 }
 
 impl Backoff {
-    /// Ticking every 20 µs for the first 50 rounds, as Go's sysmon starts.
-    fn fresh(longest_us: u64) -> Self {
+    /// Backed off already: nothing to retake yet.
+    fn settled(longest_us: u64) -> Self {
         Backoff {
-            delay_us: MIN_DELAY_US,
-            idle_rounds: 0,
+            delay_us: longest_us,
+            idle_rounds: IDLE_ROUNDS,
             longest_us,
         }
     }
