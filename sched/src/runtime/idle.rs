@@ -9,7 +9,8 @@
 //! "spinner gives up" and "submitter sees a spinner" is closed because each
 //! side writes one location and then reads the other's, with a SeqCst fence
 //! in between (a store-load pattern: Acquire/Release cannot order it, which
-//! is why these are the project's only SeqCst operations):
+//! is why these, and sysmon's wake-up in `sysmon_wake.rs`, are the
+//! runtime's only SeqCst operations):
 //!
 //! - submitter: publish the work (queue push) → fence → read `npidle`,
 //!   `nmspinning` ([`Idle::claim_wake`]);

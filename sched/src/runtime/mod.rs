@@ -33,6 +33,15 @@ mod join;
 mod shared;
 mod stats;
 mod sysmon;
+mod sysmon_wake;
+/// The std primitives `sysmon_wake.rs` is written against (`sysmon_wake_loom.rs` has loom's).
+mod sysmon_wake_sync {
+    pub(crate) use std::sync::atomic::{fence, AtomicU64, Ordering};
+}
+/// `sysmon_wake.rs` again, on loom, with its loom suite.
+#[cfg(feature = "model-check")]
+#[allow(dead_code)]
+mod sysmon_wake_loom;
 mod timers;
 mod trace;
 mod worker;

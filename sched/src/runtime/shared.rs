@@ -199,10 +199,8 @@ pub(crate) struct Shared {
     pub(crate) epoch: Instant,
     /// The sysmon thread, to wake it early (`wake_sysmon_by`).
     pub(crate) sysmon: Mutex<Option<Thread>>,
-    /// When sysmon plans to wake next, ns on the timers' clock
-    /// (`time::Instant`); `sysmon::AWAKE` while it is awake, and before it
-    /// first sleeps. Orderings at each access (sysmon.rs, `wake_sysmon_by`).
-    pub(crate) sysmon_wake_at: AtomicU64,
+    /// When sysmon plans to wake next (`sysmon_wake.rs` has the protocol).
+    pub(crate) sysmon_wake_at: super::sysmon_wake::WakeAt,
     /// Goroutine stacks (Ps keep caches of it).
     pub(crate) stacks: crate::stack::StackPool,
     /// The event stream, when tracing.
@@ -299,7 +297,7 @@ impl Shared {
             free_tasks: FreeTasks::default(),
             epoch: Instant::now(),
             sysmon: Mutex::new(None),
-            sysmon_wake_at: AtomicU64::new(super::sysmon::AWAKE),
+            sysmon_wake_at: super::sysmon_wake::WakeAt::new(),
             stacks,
             events: tracing.then(super::trace::EventLog::default),
             locked: Mutex::new(HashMap::new()),
@@ -345,15 +343,8 @@ impl Shared {
             .clone()
     }
 
-    /// Wakes sysmon if it plans to sleep past `deadline` (ns on the timers'
-    /// clock): a new earliest timer, a blocking call to retake.
-    pub(crate) fn wake_sysmon_by(&self, deadline: u64) {
-        // Relaxed: a hint. A wake-up missed because of a stale value only
-        // delays sysmon to its planned time; the callers that must not miss
-        // one order this load themselves (`sysmon::wake_for_blocking_call`).
-        if deadline >= self.sysmon_wake_at.load(Relaxed) {
-            return;
-        }
+    /// Unparks sysmon (a new earliest timer, a blocking call to retake).
+    pub(crate) fn wake_sysmon(&self) {
         if let Some(t) = lock(&self.sysmon).as_ref() {
             t.unpark();
         }

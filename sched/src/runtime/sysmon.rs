@@ -30,7 +30,7 @@
 
 use super::shared::{Shared, P, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::stats::PCounters;
-use std::sync::atomic::{fence, Ordering::*};
+use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,9 +46,6 @@ pub(crate) const RETAKE_NS: u64 = 20_000;
 const RETAKE_IDLE_NS: u64 = 10_000_000;
 /// How often sysmon returns the memory of stacks idle for a whole period.
 const SCAVENGE_PERIOD_NS: u64 = 1_000_000_000;
-/// `sysmon_wake_at` while sysmon is awake: any event that wants it sooner
-/// than its next sleep must unpark it (the unpark is kept for that sleep).
-pub(crate) const AWAKE: u64 = u64::MAX;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
     *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
@@ -56,12 +53,9 @@ pub(crate) fn sysmon(shared: Arc<Shared>) {
     let mut seen = vec![Seen::default(); shared.ps.len()];
     let mut last_scavenge = shared.now_ns();
     while !shared.shutdown.load(Acquire) {
-        // SeqCst store, then the fence: pairs with the fence in
-        // `wake_for_blocking_call` (after its P_SYSCALL store). Either the
-        // scan below sees that P in the call, or that M sees AWAKE and
-        // unparks us, which ends our next sleep at once.
-        shared.sysmon_wake_at.store(AWAKE, SeqCst);
-        fence(SeqCst);
+        // Before the scan: a blocking call it misses unparks us
+        // (sysmon_wake.rs).
+        shared.sysmon_wake_at.sysmon_awake();
         let now = shared.now_ns();
         let mut acted = false;
         shared.run_all_timers();
@@ -119,11 +113,10 @@ impl Backoff {
 /// P_SYSCALL stored): wakes sysmon if it would sleep past the call's retake
 /// time, so a long call loses its P after one tick, not one long sleep.
 pub(crate) fn wake_for_blocking_call(shared: &Shared) {
-    // Pairs with the fence in sysmon's loop, after it stores AWAKE: either
-    // sysmon's scan sees P_SYSCALL, or the load in `wake_sysmon_by` sees
-    // AWAKE or the sleep sysmon chose after that scan.
-    fence(SeqCst);
-    shared.wake_sysmon_by(crate::time::Instant::real_now().as_nanos() + RETAKE_NS);
+    let retake_at = crate::time::Instant::real_now().as_nanos() + RETAKE_NS;
+    if shared.sysmon_wake_at.blocking_call_must_wake(retake_at) {
+        shared.wake_sysmon();
+    }
 }
 
 /// Half the quantum, within sysmon's bounds.
@@ -132,13 +125,11 @@ fn longest_delay_us(quantum_ns: u64) -> u64 {
 }
 
 /// Sleeps `delay_us`, or less if a timer is due sooner; a new earlier timer
-/// or a blocking call unparks us (`Shared::wake_sysmon_by`).
+/// or a blocking call unparks us (`sysmon_wake.rs`).
 fn sleep(shared: &Shared, delay_us: u64) {
     let now = crate::time::Instant::real_now().as_nanos();
     let wake = (now + delay_us * 1_000).min(shared.next_timer().max(now + MIN_DELAY_US * 1_000));
-    // Relaxed: a hint for `wake_sysmon_by`; an unpark after it is read
-    // ends this sleep, one before it was made for this round (AWAKE).
-    shared.sysmon_wake_at.store(wake, Relaxed);
+    shared.sysmon_wake_at.sysmon_sleeps_until(wake);
     std::thread::park_timeout(Duration::from_nanos(wake - now));
 }
 

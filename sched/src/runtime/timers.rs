@@ -17,9 +17,9 @@ pub(crate) fn add_timer(deadline: Instant, f: Callback) -> Result<TimerKey, Call
     let pid = m.with_p(|p| p.id).unwrap_or(model::PId(0));
     drop(m);
     let (key, earliest) = shared.p(pid).timers.push(deadline, f);
-    if earliest {
-        // sysmon re-reads every heap when it wakes.
-        shared.wake_sysmon_by(deadline.nanos);
+    // sysmon re-reads every heap when it wakes.
+    if earliest && shared.sysmon_wake_at.must_wake_for(deadline.nanos) {
+        shared.wake_sysmon();
     }
     Ok(key)
 }
