@@ -1,10 +1,11 @@
 //! sysmon: a thread without a P that watches the Ps (Go's `sysmon`).
 //!
-//! - Sleeps at most half the policy's quantum, and at most 10 ms.
-//!   Preemption then comes between one and one and a half quanta into a
-//!   slice, for any quantum the policy sets. Go's fixed 10 ms suits only
-//!   its fixed 10 ms quantum; a 1 ms quantum here used to take 10 to 20 ms
-//!   once sysmon had backed off.
+//! - While a P runs goroutines, sleeps at most half the policy's quantum
+//!   (and at most 10 ms): preemption then comes between one and one and a
+//!   half quanta into a slice, for any quantum the policy sets. Go's fixed
+//!   10 ms suits only its fixed 10 ms quantum; a 1 ms quantum here used to
+//!   take 10 to 20 ms once sysmon had backed off. With every P idle there
+//!   is nothing to preempt, and it sleeps 10 ms (or until the next timer).
 //! - Ticks every 20 µs only while a blocking call may need its P retaken.
 //!   A newly seen blocking call (or a retake) resets the delay to 20 µs;
 //!   after 50 idle rounds it doubles back up to the longest sleep (Go's
@@ -49,7 +50,8 @@ const SCAVENGE_PERIOD_NS: u64 = 1_000_000_000;
 
 pub(crate) fn sysmon(shared: Arc<Shared>) {
     *shared.sysmon.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current());
-    let mut backoff = Backoff::settled(longest_delay_us(shared.config.quantum_ns));
+    let running_longest_us = longest_delay_us(shared.config.quantum_ns);
+    let mut backoff = Backoff::settled(running_longest_us);
     let mut seen = vec![Seen::default(); shared.ps.len()];
     let mut last_scavenge = shared.now_ns();
     while !shared.shutdown.load(Acquire) {
@@ -63,9 +65,13 @@ pub(crate) fn sysmon(shared: Arc<Shared>) {
             shared.stacks.scavenge(crate::stack::DEFAULT_WARM_LIMIT);
             last_scavenge = now;
         }
+        let mut running = false;
         for (ps, seen) in shared.ps.iter().zip(&mut seen) {
             match ps.status.load(Acquire) {
-                P_RUNNING => check_quantum(&shared, ps, seen, now),
+                P_RUNNING => {
+                    running = true;
+                    check_quantum(&shared, ps, seen, now);
+                }
                 P_SYSCALL => {
                     acted |= seen.new_call(ps);
                     acted |= retake(&shared, ps, now);
@@ -73,17 +79,20 @@ pub(crate) fn sysmon(shared: Arc<Shared>) {
                 _ => {}
             }
         }
-        backoff.round(acted);
+        let longest_us = if running {
+            running_longest_us
+        } else {
+            MAX_DELAY_US
+        };
+        backoff.round(acted, longest_us);
         sleep(&shared, backoff.delay_us);
     }
 }
 
-/// The back-off of sysmon's sleep: Go's `delay`/`idle` pair, with the
-/// longest sleep set by the quantum.
+/// The back-off of sysmon's sleep: Go's `delay`/`idle` pair.
 struct Backoff {
     delay_us: u64,
     idle_rounds: u32,
-    longest_us: u64,
 }
 
 impl Backoff {
@@ -92,20 +101,22 @@ impl Backoff {
         Backoff {
             delay_us: longest_us,
             idle_rounds: IDLE_ROUNDS,
-            longest_us,
         }
     }
 
-    fn round(&mut self, acted: bool) {
+    /// The next delay, after a round that `acted` or not, capped by this
+    /// round's `longest_us` (it drops to the quantum's as soon as a P runs).
+    fn round(&mut self, acted: bool, longest_us: u64) {
         if acted {
             self.idle_rounds = 0;
             self.delay_us = MIN_DELAY_US;
             return;
         }
-        self.idle_rounds += 1;
+        self.idle_rounds = self.idle_rounds.saturating_add(1);
         if self.idle_rounds > IDLE_ROUNDS {
-            self.delay_us = (self.delay_us * 2).min(self.longest_us);
+            self.delay_us *= 2;
         }
+        self.delay_us = self.delay_us.min(longest_us);
     }
 }
 
