@@ -9,6 +9,7 @@
 mod api;
 mod builder;
 mod context;
+mod cpu;
 mod g;
 mod idle;
 mod mailbox;

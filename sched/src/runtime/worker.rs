@@ -36,6 +36,7 @@ use std::sync::Arc;
 
 pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: bool) {
     crate::stack::init_thread();
+    super::cpu::start_on_spread_cpu(id.0 as usize);
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(p),
