@@ -52,9 +52,11 @@ WORKLOADS = {
 }
 # Workloads whose one run per process is a few milliseconds get this many
 # times the runs: fib times one 2 ms run, and at 2 P every runtime's runs
-# fall near 1 ms or near 2 ms (whether the kernel runs the woken second
-# thread at once), so five runs gave a coin-flip median.
-MORE_RUNS = {"fib": 3}
+# fall near 1 ms or near 2 ms (whether the host lends the VM its second
+# core at that moment), so the median says which side holds the majority.
+# With 15 runs, two harness runs at one commit put sched's share of fast
+# runs at 10 and 5 of 15; 45 runs (a few seconds more) narrow that.
+MORE_RUNS = {"fib": 9}
 PROCS = [1, 2]
 IMPLS = ["sched", "go", "tokio"]
 
