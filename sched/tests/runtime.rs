@@ -137,57 +137,16 @@ fn a_main_panic_is_resumed_by_block_on() {
     assert!(r.is_err());
 }
 
-/// The sleeper runs first (main yields to it) and blocks its M holding the
-/// only P: main runs again only once sysmon has retaken that P.
-#[test]
-fn blocking_calls_do_not_stop_the_others_with_one_p() {
-    for rt in runtimes(1) {
-        let elapsed = rt.block_on(|| {
-            let start = Instant::now();
-            let sleeper = go(|| sched::blocking(|| std::thread::sleep(Duration::from_millis(200))));
-            sched::yield_now();
-            let resumed = start.elapsed();
-            sleeper.join().unwrap();
-            resumed
-        });
-        assert!(
-            elapsed < Duration::from_millis(150),
-            "{rt:?}: main waited {elapsed:?} for the P"
-        );
-        assert!(rt.stats().total().handoffs >= 1, "{rt:?}");
-    }
-}
-
-/// sysmon sleeps long while nothing blocks (sysmon.rs); a blocking call
-/// wakes it, so the P is retaken after about one 20 µs tick, not after
-/// sysmon's long sleep (5 ms with the default quantum, 10 ms before it was
-/// tied to the quantum), which is what an unwoken sysmon would cost. Main
-/// yields to a goroutine that blocks holding the only P; the best of three
-/// rounds, each after sysmon has had time to settle, must be well under
-/// that sleep.
-#[test]
-fn a_blocking_call_wakes_a_settled_sysmon() {
-    let rt = Runtime::builder().procs(1).build().unwrap();
-    let best = rt.block_on(|| {
-        (0..3)
-            .map(|_| {
-                std::thread::sleep(Duration::from_millis(40)); // sysmon settles
-                let start = Instant::now();
-                let sleeper =
-                    go(|| sched::blocking(|| std::thread::sleep(Duration::from_millis(30))));
-                sched::yield_now();
-                let waited = start.elapsed();
-                sleeper.join().unwrap();
-                waited
-            })
-            .min()
-            .unwrap()
-    });
-    assert!(
-        best < Duration::from_millis(2),
-        "main waited {best:?} for the P"
-    );
-    assert!(rt.stats().total().handoffs >= 3);
+/// Main yields to a goroutine that blocks its M for `block`, holding the
+/// only P: main runs again only once sysmon has retaken that P. Returns
+/// how long main waited.
+fn wait_for_a_blocked_p(block: Duration) -> Duration {
+    let start = Instant::now();
+    let sleeper = go(move || sched::blocking(|| std::thread::sleep(block)));
+    sched::yield_now();
+    let waited = start.elapsed();
+    sleeper.join().unwrap();
+    waited
 }
 
 /// Main yields to a loop that only calls `preempt_point()`: it runs again
@@ -208,6 +167,47 @@ fn wait_for_a_preempted_loop() -> Duration {
     waited
 }
 
+/// The best of three rounds of `wait`, each after 40 ms in which sysmon
+/// backs off to its longest sleep.
+fn best_of_three_after_sysmon_settles(wait: impl Fn() -> Duration) -> Duration {
+    (0..3)
+        .map(|_| {
+            std::thread::sleep(Duration::from_millis(40));
+            wait()
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn blocking_calls_do_not_stop_the_others_with_one_p() {
+    for rt in runtimes(1) {
+        let elapsed = rt.block_on(|| wait_for_a_blocked_p(Duration::from_millis(200)));
+        assert!(
+            elapsed < Duration::from_millis(150),
+            "{rt:?}: main waited {elapsed:?} for the P"
+        );
+        assert!(rt.stats().total().handoffs >= 1, "{rt:?}");
+    }
+}
+
+/// sysmon sleeps long while nothing blocks (sysmon.rs); a blocking call
+/// wakes it, so the P is retaken after about one 20 µs tick, not after
+/// sysmon's long sleep (5 ms with the default quantum, 10 ms before it was
+/// tied to the quantum), which is what an unwoken sysmon would cost.
+#[test]
+fn a_blocking_call_wakes_a_settled_sysmon() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let best = rt.block_on(|| {
+        best_of_three_after_sysmon_settles(|| wait_for_a_blocked_p(Duration::from_millis(30)))
+    });
+    assert!(
+        best < Duration::from_millis(2),
+        "main waited {best:?} for the P"
+    );
+    assert!(rt.stats().total().handoffs >= 3);
+}
+
 #[test]
 fn preempt_point_bounds_how_long_a_loop_holds_the_only_p() {
     let policy = Policy::go().with_quantum_ns(2_000_000);
@@ -221,20 +221,12 @@ fn preempt_point_bounds_how_long_a_loop_holds_the_only_p() {
 /// sysmon's longest sleep is half the quantum, so a quantum shorter than
 /// Go's 10 ms is honoured once sysmon has backed off (it used to sleep
 /// 10 ms whatever the quantum: a 1 ms quantum then preempted after 10 to
-/// 20 ms). Best of three, each after sysmon has settled.
+/// 20 ms).
 #[test]
 fn a_short_quantum_holds_after_sysmon_backs_off() {
     let policy = Policy::go().with_quantum_ns(1_000_000);
     let rt = Runtime::builder().procs(1).policy(policy).build().unwrap();
-    let best = rt.block_on(|| {
-        (0..3)
-            .map(|_| {
-                std::thread::sleep(Duration::from_millis(40)); // sysmon settles
-                wait_for_a_preempted_loop()
-            })
-            .min()
-            .unwrap()
-    });
+    let best = rt.block_on(|| best_of_three_after_sysmon_settles(wait_for_a_preempted_loop));
     assert!(best < Duration::from_millis(8), "waited {best:?}");
 }
 
