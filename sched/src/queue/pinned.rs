@@ -64,7 +64,6 @@
 //! root frame owns the anchor. A blocked channel operation's partner wakes
 //! the owner through it: the `Arc` clone of the goroutine's descriptor
 //! each blocked operation used to take and drop was two locked RMWs.
-
 //!
 //! ## The enclosing value
 //!

@@ -197,7 +197,7 @@ pub(crate) struct Shared {
     /// Emptied task boxes in transit between Ps (Go's `sched.gFree`).
     pub(crate) free_tasks: FreeTasks,
     pub(crate) epoch: Instant,
-    /// The sysmon thread, to wake it early (`wake_sysmon_by`).
+    /// The sysmon thread, to wake it early (`wake_sysmon`).
     pub(crate) sysmon: Mutex<Option<Thread>>,
     /// When sysmon plans to wake next (`sysmon_wake.rs` has the protocol).
     pub(crate) sysmon_wake_at: super::sysmon_wake::WakeAt,
