@@ -34,14 +34,16 @@ pub(crate) fn start_on_spread_cpu(index: usize) {
     let Ok(allowed) = sched_getaffinity(me) else {
         return;
     };
-    let cpus: Vec<usize> = (0..CpuSet::count())
-        .filter(|&c| allowed.is_set(c).unwrap_or(false))
-        .collect();
-    if cpus.len() < 2 {
+    let cpus = || (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false));
+    let n = cpus().count();
+    if n < 2 {
         return;
     }
+    let Some(cpu) = cpus().nth(index % n) else {
+        return;
+    };
     let mut one = CpuSet::new();
-    if one.set(cpus[index % cpus.len()]).is_err() || sched_setaffinity(me, &one).is_err() {
+    if one.set(cpu).is_err() || sched_setaffinity(me, &one).is_err() {
         return;
     }
     // The move happened with the first call; this one only lifts the pin.
