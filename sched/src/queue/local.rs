@@ -58,6 +58,16 @@ impl<T: Item> LocalQueue<T> {
         }
     }
 
+    /// Have the queue prefetch the data `hint` names for a value (a
+    /// goroutine's node) before it hands that value out (`ring::Hint`).
+    /// The Chase-Lev deque takes no hint: it is the comparison baseline,
+    /// kept as crossbeam ships it.
+    pub fn set_hint(&mut self, hint: ring::Hint<T>) {
+        if let LocalQueue::Ring(q) = self {
+            q.set_hint(hint);
+        }
+    }
+
     /// The ring's capacity; `None` for the unbounded deque.
     pub fn capacity(&self) -> Option<usize> {
         match self {

@@ -108,6 +108,12 @@ impl<T: ?Sized> NodeRc<T> {
         }
     }
 
+    /// Where the node's memory starts (count first, then the value): an
+    /// address to prefetch, not to read through.
+    pub(crate) fn addr(&self) -> *const u8 {
+        self.ptr.as_ptr().cast::<u8>().cast_const()
+    }
+
     /// Whether `a` and `b` refer to the same node.
     pub(crate) fn ptr_eq(a: &NodeRc<T>, b: &NodeRc<T>) -> bool {
         std::ptr::addr_eq(a.ptr.as_ptr(), b.ptr.as_ptr())

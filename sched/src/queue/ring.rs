@@ -61,6 +61,19 @@
 //!   Go sleeps 3 µs before taking a running victim's `runnext`; we leave
 //!   that back-off to the steal loop (see `runnext.rs`).
 //!
+//! ## Prefetch
+//!
+//! A goroutine popped from the ring has usually waited behind many others,
+//! and its task box and node are cold. When `pop` takes the head it starts
+//! loading the *next* value's box (the slot's pointer) and the memory its
+//! owner's [`Hint`] named when the value was written (the goroutine's
+//! node), so they arrive while the current one runs. Hints live in an
+//! owner-only array beside the slots: a hint is computed when the owner
+//! writes a slot, where the value is still its own (reading through the
+//! next slot's pointer at `pop` time could race a thief that took and
+//! freed it); a slot filled by a steal gets no hint. Skynet at 1 P: 6–8%
+//! faster with the node's lines warmed.
+//!
 //! A runtime of one P builds its ring with [`solo`]: no thieves, so the
 //! owner's head moves and `runnext` accesses are loads and stores.
 //!
@@ -98,7 +111,22 @@ struct Inner<T: Item> {
 /// The owner P's handle: push and pop.
 pub struct Local<T: Item> {
     inner: Arc<Inner<T>>,
+    /// Where each slot's value keeps its hot data, by slot (`hint`'s
+    /// answers, as addresses): owner-only, read to prefetch the next value
+    /// out (`pop_ring`). Stale after a thief takes a slot: a wasted hint.
+    hints: Box<[usize]>,
+    /// The [`Hint`] the owner set ([`Local::set_hint`]), if any.
+    hint: Option<Hint<T>>,
 }
+
+/// Where a queued value's own data lives (for a value that is a pointer,
+/// the memory behind the pointee it leads to): the ring warms the first
+/// [`HINT_LINES`] cache lines there before it hands the value out. A hint
+/// is only an address: nothing reads through it.
+pub type Hint<T> = fn(&T) -> *const u8;
+
+/// Cache lines warmed from a [`Hint`]'s address.
+pub const HINT_LINES: usize = 3;
 
 /// A thief's handle: `Clone + Send + Sync`.
 pub struct Stealer<T: Item> {
@@ -139,7 +167,12 @@ fn with_thieves<T: Item>(capacity: usize, thieves: bool) -> (Local<T>, Stealer<T
     let stealer = Stealer {
         inner: inner.clone(),
     };
-    (Local { inner }, stealer)
+    let local = Local {
+        inner,
+        hints: vec![0; capacity].into_boxed_slice(),
+        hint: None,
+    };
+    (local, stealer)
 }
 
 impl<T: Item> Inner<T> {
@@ -197,6 +230,20 @@ impl<T: Item> Local<T> {
         self.inner.capacity() as usize
     }
 
+    /// Prefetch, besides each value's pointer, the data `hint` names for it
+    /// (a goroutine's node, behind its task box) one value ahead of `pop`.
+    pub fn set_hint(&mut self, hint: Hint<T>) {
+        self.hint = Some(hint);
+    }
+
+    /// Writes `t` at `index` (not yet published), noting its hint.
+    fn write(&mut self, index: u32, t: T) {
+        if let Some(hint) = self.hint {
+            self.hints[(index & self.inner.mask) as usize] = hint(&t) as usize;
+        }
+        self.inner.write(index, t);
+    }
+
     /// A thief's handle on this queue.
     pub fn stealer(&self) -> Stealer<T> {
         Stealer {
@@ -225,7 +272,7 @@ impl<T: Item> Local<T> {
             let head = self.inner.head.load(Ordering::Acquire);
             let tail = self.unsync_tail();
             if tail.wrapping_sub(head) < self.inner.capacity() {
-                self.inner.write(tail, t);
+                self.write(tail, t);
                 // Release: publishes the slot (ordering 1); pairs with the
                 // Acquire tail load in `steal_into`.
                 self.inner
@@ -299,14 +346,23 @@ impl<T: Item> Local<T> {
             // Relaxed: see above. Failure: a thief took the head; retry.
             let won = self.advance_head(head, 1);
             if won {
-                // The next goroutine's task box is likely cold (it waited
-                // behind this one): start loading it now, while this one
-                // runs. The slot is ours to read (ordering 4); if a thief
-                // takes that goroutine first, the hint was wasted, nothing
-                // more. Skynet at P = 1 spent a tenth of its time on that miss.
+                // The next goroutine's task box and node are likely cold (it
+                // waited behind this one): start loading them now, while
+                // this one runs. The slot is ours to read (ordering 4); if
+                // a thief takes that goroutine first, the prefetch was
+                // wasted, nothing more. Skynet at P = 1 spent a tenth of
+                // its time on the box's miss, and 8% more on the node's.
                 let next = head.wrapping_add(1);
                 if next != self.unsync_tail() {
-                    prefetch(self.inner.slot(next).load(Ordering::Relaxed));
+                    let item = self.inner.slot(next).load(Ordering::Relaxed);
+                    prefetch(item);
+                    prefetch(item.cast::<u8>().wrapping_add(64));
+                    let at = self.hints[(next & self.inner.mask) as usize] as *const u8;
+                    if !at.is_null() {
+                        for line in 0..HINT_LINES {
+                            prefetch(at.wrapping_add(64 * line));
+                        }
+                    }
                 }
                 // SAFETY: we moved the head past `head` (`advance_head`):
                 // we own its value.
@@ -320,7 +376,7 @@ impl<T: Item> Local<T> {
         let start = self.unsync_tail();
         let mut tail = start;
         for t in items {
-            self.inner.write(tail, t);
+            self.write(tail, t);
             tail = tail.wrapping_add(1);
         }
         debug_assert!(tail.wrapping_sub(start) as usize <= self.room_for_append());
@@ -437,9 +493,9 @@ impl<T: Item> Stealer<T> {
         let start = dst.unsync_tail();
         for i in 0..n - 1 {
             let raw = src.read(head.wrapping_add(i));
-            dst.inner
-                .slot(start.wrapping_add(i))
-                .store(raw.as_ptr(), Ordering::Relaxed); // published below
+            let at = start.wrapping_add(i);
+            dst.inner.slot(at).store(raw.as_ptr(), Ordering::Relaxed); // published below
+            dst.hints[(at & dst.inner.mask) as usize] = 0; // the victim's are its own
         }
         let last = src.read(head.wrapping_add(n - 1));
         // Release: our slot reads happen-before the owner's rewrite of these
@@ -510,5 +566,72 @@ impl<T: Item> fmt::Debug for Stealer<T> {
         f.debug_struct("ring::Stealer")
             .field("len", &self.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+    use std::num::NonZeroUsize;
+
+    type Tok = NonZeroUsize;
+
+    fn tok(i: usize) -> Tok {
+        Tok::new(i).expect("tokens start at 1")
+    }
+
+    /// A made-up address per token: hints are only compared, never read.
+    fn hint(t: &Tok) -> *const u8 {
+        std::ptr::without_provenance(t.get() * 4096)
+    }
+
+    /// The hints of the queued slots, head first.
+    fn queued_hints(q: &Local<Tok>) -> Vec<usize> {
+        let head = q.inner.head.load(Ordering::Relaxed);
+        (0..q.unsync_tail().wrapping_sub(head))
+            .map(|i| q.hints[(head.wrapping_add(i) & q.inner.mask) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
+        let global = Global::new();
+        let (mut q, _stealer) = new::<Tok>(8);
+        q.set_hint(hint);
+        q.push(tok(1), false, &global); // tail
+        q.push(tok(2), true, &global); // runnext, nothing kicked
+        q.push(tok(3), true, &global); // kicks 2 to the tail
+        assert_eq!(queued_hints(&q), [4096, 2 * 4096]);
+        // Refill from the global queue: its head runs, the rest is queued.
+        global.push_batch([tok(4), tok(5), tok(6)]);
+        assert_eq!(global.pop_batch(&mut q, |len| len), Some(tok(4)));
+        assert_eq!(queued_hints(&q), [4096, 2 * 4096, 5 * 4096, 6 * 4096]);
+        // Hints change nothing about what comes out, or in which order.
+        let order: Vec<usize> = std::iter::from_fn(|| q.pop(true))
+            .map(|(t, _)| t.get())
+            .collect();
+        assert_eq!(order, [3, 1, 2, 5, 6]);
+    }
+
+    #[test]
+    fn a_thief_does_not_keep_hints_from_its_own_earlier_values() {
+        let global = Global::new();
+        let (mut victim, stealer) = new::<Tok>(8);
+        let (mut thief, _) = new::<Tok>(8);
+        thief.set_hint(hint);
+        // Old values through the thief's slots 0..3 leave hints there.
+        for i in 1..=3 {
+            thief.push(tok(10 + i), false, &global);
+        }
+        while thief.pop(true).is_some() {}
+        // The victim's values land in those slots without a hint of their own.
+        for i in 1..=5 {
+            victim.push(tok(i), false, &global);
+        }
+        match stealer.steal_into(&mut thief, |n| n - n / 2, false) {
+            Steal::Success(t, 3) => assert_eq!(t, tok(3)),
+            other => panic!("expected three Gs, got {other:?}"),
+        }
+        assert_eq!(queued_hints(&thief), [0, 0], "stale hints were kept");
     }
 }

@@ -213,6 +213,15 @@ impl GTask {
     }
 }
 
+/// Where a queued task's node lies: the run queue warms it before it hands
+/// the task out (`queue::ring::Hint`), so the first look at a goroutine that
+/// waited in the queue (`worker::run` reads `locked_m`, then the body)
+/// does not miss the cache. Null for a task whose descriptor is lent out
+/// (never queued).
+pub(crate) fn node_of(task: &Task) -> *const u8 {
+    task.g.as_ref().map_or(std::ptr::null(), |g| g.addr())
+}
+
 // A task parks in its descriptor's cell: the descriptor is another
 // allocation (the node), kept alive by the task's `GRef`.
 impl Parks for Task {

@@ -246,7 +246,8 @@ impl Shared {
         let mut ps = Vec::with_capacity(config.procs);
         let mut owners = Vec::with_capacity(config.procs);
         for i in 0..config.procs {
-            let (local, stealer) = LocalQueue::for_policy(&*policy, config.procs);
+            let (mut local, stealer) = LocalQueue::for_policy(&*policy, config.procs);
+            local.set_hint(super::g::node_of);
             ps.push(PShared {
                 stealer,
                 preempt: AtomicBool::new(false),
