@@ -33,6 +33,7 @@
 //! the select registers, before it parks.
 
 use super::claim::{Claim, Pair};
+use super::wait_queue::WaitQueue;
 use super::waiter::{Entry, Waiter};
 use crate::engine::{self, Op, TimerKey};
 use crate::queue::{NodeRc, Pinned};
@@ -43,7 +44,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-type Queue<T> = VecDeque<Entry<T>>;
+type Queue<T> = WaitQueue<Entry<T>>;
 
 /// The caller of a channel step: `None` for a goroutine that is not
 /// registered anywhere; `Some((claim, arm))` for a `select!` registering.
@@ -149,8 +150,8 @@ impl<T> Chan<T> {
     pub(crate) fn new(cap: usize, close_on_last_sender: bool) -> Self {
         let state = State {
             buf: VecDeque::with_capacity(cap.min(1024)),
-            sendq: VecDeque::new(),
-            recvq: VecDeque::new(),
+            sendq: WaitQueue::default(),
+            recvq: WaitQueue::default(),
             closed: false,
         };
         Chan {
@@ -299,8 +300,9 @@ impl<T> Chan<T> {
         let (was_closed, waiters, dropped) = {
             let mut st = self.lock();
             let was = std::mem::replace(&mut st.closed, true);
-            let mut ws = std::mem::take(&mut st.recvq);
-            ws.append(&mut st.sendq);
+            let ws = std::mem::take(&mut st.recvq)
+                .into_iter()
+                .chain(std::mem::take(&mut st.sendq));
             let dropped = if discard {
                 std::mem::take(&mut st.buf)
             } else {
@@ -358,8 +360,7 @@ fn take_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
 #[inline(never)]
 fn scan_for_partner<T>(q: &mut Queue<T>, me: Me<'_>) -> Partner<T> {
     let mut i = 0;
-    while i < q.len() {
-        let w = &q[i];
+    while let Some(w) = q.get(i) {
         let outcome = match me {
             Some((c, _)) if c.same(w.claim()) => {
                 i += 1;

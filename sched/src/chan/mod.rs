@@ -27,6 +27,7 @@ mod error;
 mod iter;
 mod receiver;
 mod sender;
+mod wait_queue;
 pub(crate) mod waiter;
 mod winner;
 mod winner_sync {
