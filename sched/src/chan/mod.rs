@@ -56,7 +56,7 @@ pub use receiver::Receiver;
 pub use sender::Sender;
 
 use channel::Chan;
-use std::sync::Arc;
+use crate::queue::NodeRc;
 
 /// A channel with a buffer of `cap` values (0: unbuffered).
 ///
@@ -68,13 +68,13 @@ use std::sync::Arc;
 /// assert!(rx.recv().is_err());
 /// ```
 pub fn chan<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let c = Arc::new(Chan::new(cap, true));
+    let c = NodeRc::new(Chan::new(cap, true));
     (Sender { chan: c.clone() }, Receiver { chan: c })
 }
 
 /// A channel that closes only by an explicit `close` (not when its senders
 /// drop): a context's `done` channel.
 pub(crate) fn manual<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let c = Arc::new(Chan::new(cap, false));
+    let c = NodeRc::new(Chan::new(cap, false));
     (Sender { chan: c.clone() }, Receiver { chan: c })
 }

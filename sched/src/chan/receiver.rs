@@ -10,14 +10,14 @@ use model::OpKind;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::Ordering::*;
-use std::sync::Arc;
+use crate::queue::NodeRc;
 use std::time::Duration;
 
 /// The receiving side of a channel. Cloning adds a receiver (values go to
 /// one of them); when the last receiver drops the channel closes and
 /// buffered values are dropped.
 pub struct Receiver<T> {
-    pub(crate) chan: Arc<Chan<T>>,
+    pub(crate) chan: NodeRc<Chan<T>>,
 }
 
 impl<T> Receiver<T> {
@@ -109,7 +109,7 @@ impl<T> Receiver<T> {
 
     /// Whether both handles belong to the same channel.
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        NodeRc::ptr_eq(&self.chan, &other.chan)
     }
 }
 

@@ -9,13 +9,13 @@ use model::OpKind;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::Ordering::*;
-use std::sync::Arc;
+use crate::queue::NodeRc;
 use std::time::Duration;
 
 /// The sending side of a channel. Cloning adds a sender; the channel
 /// closes when the last sender drops.
 pub struct Sender<T> {
-    pub(crate) chan: Arc<Chan<T>>,
+    pub(crate) chan: NodeRc<Chan<T>>,
 }
 
 impl<T> Sender<T> {
@@ -103,7 +103,7 @@ impl<T> Sender<T> {
 
     /// Whether both handles belong to the same channel.
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        NodeRc::ptr_eq(&self.chan, &other.chan)
     }
 }
 
