@@ -55,8 +55,8 @@ pub use iter::{IntoIter, Iter, TryIter};
 pub use receiver::Receiver;
 pub use sender::Sender;
 
-use channel::Chan;
 use crate::queue::NodeRc;
+use channel::Chan;
 
 /// A channel with a buffer of `cap` values (0: unbuffered).
 ///

@@ -5,12 +5,12 @@ use super::error::{CloseError, RecvError, RecvTimeoutError, TryRecvError};
 use super::iter::{Iter, TryIter};
 use super::RecvStep;
 use crate::engine::{self, Op};
+use crate::queue::NodeRc;
 use model::event::Access;
 use model::OpKind;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::Ordering::*;
-use crate::queue::NodeRc;
 use std::time::Duration;
 
 /// The receiving side of a channel. Cloning adds a receiver (values go to

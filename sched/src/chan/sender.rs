@@ -4,12 +4,12 @@ use super::channel::Chan;
 use super::error::{CloseError, SendError, SendTimeoutError, TrySendError};
 use super::SendStep;
 use crate::engine::{self, Op};
+use crate::queue::NodeRc;
 use model::event::Access;
 use model::OpKind;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::Ordering::*;
-use crate::queue::NodeRc;
 use std::time::Duration;
 
 /// The sending side of a channel. Cloning adds a sender; the channel
