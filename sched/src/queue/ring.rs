@@ -426,6 +426,15 @@ impl<T: Item> Local<T> {
         self.len() == 0
     }
 
+    /// Test oracle: the hints noted for the queued slots, head first.
+    #[cfg(test)]
+    pub(crate) fn queued_hints(&self) -> Vec<usize> {
+        let head = self.inner.head.load(Ordering::Acquire);
+        (0..self.unsync_tail().wrapping_sub(head))
+            .map(|i| self.hints[(head.wrapping_add(i) & self.inner.mask) as usize])
+            .collect()
+    }
+
     /// Test oracle: (`runnext`, ring head first), copied.
     #[cfg(test)]
     pub(crate) fn snapshot(&self) -> (Option<T>, Vec<T>)
@@ -566,72 +575,5 @@ impl<T: Item> fmt::Debug for Stealer<T> {
         f.debug_struct("ring::Stealer")
             .field("len", &self.len())
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod hint_tests {
-    use super::*;
-    use std::num::NonZeroUsize;
-
-    type Tok = NonZeroUsize;
-
-    fn tok(i: usize) -> Tok {
-        Tok::new(i).expect("tokens start at 1")
-    }
-
-    /// A made-up address per token: hints are only compared, never read.
-    fn hint(t: &Tok) -> *const u8 {
-        std::ptr::without_provenance(t.get() * 4096)
-    }
-
-    /// The hints of the queued slots, head first.
-    fn queued_hints(q: &Local<Tok>) -> Vec<usize> {
-        let head = q.inner.head.load(Ordering::Relaxed);
-        (0..q.unsync_tail().wrapping_sub(head))
-            .map(|i| q.hints[(head.wrapping_add(i) & q.inner.mask) as usize])
-            .collect()
-    }
-
-    #[test]
-    fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
-        let global = Global::new();
-        let (mut q, _stealer) = new::<Tok>(8);
-        q.set_hint(hint);
-        q.push(tok(1), false, &global); // tail
-        q.push(tok(2), true, &global); // runnext, nothing kicked
-        q.push(tok(3), true, &global); // kicks 2 to the tail
-        assert_eq!(queued_hints(&q), [4096, 2 * 4096]);
-        // Refill from the global queue: its head runs, the rest is queued.
-        global.push_batch([tok(4), tok(5), tok(6)]);
-        assert_eq!(global.pop_batch(&mut q, |len| len), Some(tok(4)));
-        assert_eq!(queued_hints(&q), [4096, 2 * 4096, 5 * 4096, 6 * 4096]);
-        // Hints change nothing about what comes out, or in which order.
-        let order: Vec<usize> = std::iter::from_fn(|| q.pop(true))
-            .map(|(t, _)| t.get())
-            .collect();
-        assert_eq!(order, [3, 1, 2, 5, 6]);
-    }
-
-    #[test]
-    fn a_thief_does_not_keep_hints_from_its_own_earlier_values() {
-        let global = Global::new();
-        let (mut victim, stealer) = new::<Tok>(8);
-        let (mut thief, _) = new::<Tok>(8);
-        thief.set_hint(hint);
-        // Old values through the thief's slots 0..3 leave hints there.
-        for i in 1..=3 {
-            thief.push(tok(10 + i), false, &global);
-        }
-        while thief.pop(true).is_some() {}
-        // The victim's values land in those slots without a hint of their own.
-        for i in 1..=5 {
-            victim.push(tok(i), false, &global);
-        }
-        match stealer.steal_into(&mut thief, |n| n - n / 2, false) {
-            Steal::Success(t, 3) => assert_eq!(t, tok(3)),
-            other => panic!("expected three Gs, got {other:?}"),
-        }
-        assert_eq!(queued_hints(&thief), [0, 0], "stale hints were kept");
     }
 }

@@ -55,6 +55,53 @@ fn a_thief_with_a_full_ring_takes_only_the_g_it_runs() {
     assert_eq!((victim.len(), thief.len()), (3, 4));
 }
 
+/// A made-up address per token: hints are only compared, never read.
+fn hint(t: &Tok) -> *const u8 {
+    std::ptr::without_provenance(t.get() * 4096)
+}
+
+#[test]
+fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
+    let global = Global::new();
+    let (mut q, _stealer) = ring::new::<Tok>(8);
+    q.set_hint(hint);
+    q.push(tok(1), false, &global); // tail
+    q.push(tok(2), true, &global); // runnext, nothing kicked
+    q.push(tok(3), true, &global); // kicks 2 to the tail
+    assert_eq!(q.queued_hints(), [4096, 2 * 4096]);
+    // Refill from the global queue: its head runs, the rest is queued.
+    global.push_batch([tok(4), tok(5), tok(6)]);
+    assert_eq!(global.pop_batch(&mut q, |len| len), Some(tok(4)));
+    assert_eq!(q.queued_hints(), [4096, 2 * 4096, 5 * 4096, 6 * 4096]);
+    // Hints change nothing about what comes out, or in which order.
+    let order: Vec<usize> = std::iter::from_fn(|| q.pop(true))
+        .map(|(t, _)| t.get())
+        .collect();
+    assert_eq!(order, [3, 1, 2, 5, 6]);
+}
+
+#[test]
+fn a_thief_does_not_keep_hints_from_its_own_earlier_values() {
+    let global = Global::new();
+    let (mut victim, stealer) = ring::new::<Tok>(8);
+    let (mut thief, _) = ring::new::<Tok>(8);
+    thief.set_hint(hint);
+    // Old values through the thief's slots 0..3 leave hints there.
+    for i in 1..=3 {
+        thief.push(tok(10 + i), false, &global);
+    }
+    while thief.pop(true).is_some() {}
+    // The victim's values land in those slots without a hint of their own.
+    for i in 1..=5 {
+        victim.push(tok(i), false, &global);
+    }
+    match stealer.steal_into(&mut thief, |n| n - n / 2, false) {
+        Steal::Success(t, 3) => assert_eq!(t, tok(3)),
+        other => panic!("expected three Gs, got {other:?}"),
+    }
+    assert_eq!(thief.queued_hints(), [0, 0], "stale hints were kept");
+}
+
 #[test]
 fn the_slot_is_stolen_only_when_allowed_and_the_ring_is_empty() {
     let global = Global::new();
