@@ -1,4 +1,5 @@
-//! Where a new M first runs: spread over the CPUs the process may use.
+//! Where a new M first runs: spread over the CPUs the process may use,
+//! and held there until it first has work.
 //!
 //! Linux places a woken thread on its previous CPU when that CPU is idle,
 //! and otherwise searches the cache domain for an idle CPU, a search it
@@ -11,14 +12,30 @@
 //! while CPU 1 stayed idle.
 //!
 //! So each M, when it starts, moves itself to one allowed CPU (the M's
-//! number modulo their count) and at once restores its affinity mask: the
-//! kernel keeps full freedom to move it, but its previous CPU, where a
-//! wake-up first looks, differs from its neighbours'. Go and tokio leave
-//! their threads' first CPU to the kernel. Measured: fib(30) at 2 P, 100
-//! interleaved fresh-process runs each, runs under 1.3 ms (both cores
-//! used) 69 with the spread and 9 without (tokio 15); medians 1.16 and
-//! 2.16 ms (tokio 2.06), in an hour when most runs of every runtime used
-//! one core.
+//! number modulo their count), and stays pinned there until it first
+//! holds a P; then it gives itself back its whole affinity mask, and the
+//! kernel has full freedom to move it. Go and tokio leave their threads'
+//! first CPU to the kernel.
+//!
+//! **Why pinned until the first P, not just moved.** A prestarted M parks
+//! before any work exists, so its first wake-up goes through the kernel's
+//! wake path, and that path can still refuse its previous CPU: an idle
+//! vCPU that the host has descheduled does not count as available
+//! (`available_idle_cpu` checks `vcpu_is_preempted`), and the woken M was
+//! then queued behind its waker. tokio's workers are fresh threads when
+//! work first arrives, placed by fork balancing instead. Pinned, the M can
+//! only be queued on its own CPU, which the kernel then wakes. The cost:
+//! if another process keeps that CPU busy, the M's first run waits for
+//! its turn there (once per M; the fair scheduler gives a newly woken
+//! thread its turn soon). If giving the mask back fails (a cpuset changed
+//! meanwhile so that the old mask is refused), the M stays on its CPU.
+//!
+//! Measured, fib(30) at 2 P, fresh processes started by a Python
+//! `subprocess` loop as the benchmark harness starts them, runs under
+//! 1.3 ms (both cores used): pinned until the first P, 38 and 44 of 50 in
+//! two sets; moved and at once unpinned, 23 and 23 of 50; tokio 46 and 46.
+//! From a bash loop the two variants tie (16 and 19 of 30; tokio 7). The
+//! move alone, against no move, in bash loops: 69 of 100 and 9 (tokio 15).
 //!
 //! A failing call (a seccomp filter, a mask that changed meanwhile) leaves
 //! the thread where the kernel put it: this is a placement hint, nothing
@@ -27,32 +44,67 @@
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 use nix::unistd::Pid;
 
+/// The affinity mask an M gives itself back once it first has work
+/// ([`pin_to_spread_cpu`], [`Pinned::release`]).
+#[must_use = "an M left pinned would never move off its first CPU"]
+pub(crate) struct Pinned(Option<CpuSet>);
+
 /// Moves the calling thread to the `index`-th allowed CPU (modulo their
-/// number), then gives it back its whole affinity mask.
-pub(crate) fn start_on_spread_cpu(index: usize) {
+/// number) and keeps it there until [`Pinned::release`].
+pub(crate) fn pin_to_spread_cpu(index: usize) -> Pinned {
     let me = Pid::from_raw(0);
     let Ok(allowed) = sched_getaffinity(me) else {
-        return;
+        return Pinned(None);
     };
     let cpus = || (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false));
     let n = cpus().count();
     if n < 2 {
-        return;
+        return Pinned(None);
     }
     let Some(cpu) = cpus().nth(index % n) else {
-        return;
+        return Pinned(None);
     };
     let mut one = CpuSet::new();
     if one.set(cpu).is_err() || sched_setaffinity(me, &one).is_err() {
-        return;
+        return Pinned(None);
     }
-    // The move happened with the first call; this one only lifts the pin.
-    let _ = sched_setaffinity(me, &allowed);
+    Pinned(Some(allowed))
+}
+
+impl Pinned {
+    /// Gives the thread back the mask it had before the pin.
+    pub(crate) fn release(self) {
+        if let Some(allowed) = self.0 {
+            let _ = sched_setaffinity(Pid::from_raw(0), &allowed);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An M with work is never pinned: every goroutine runs on a thread
+    /// with the whole mask of the process.
+    #[test]
+    fn goroutines_run_on_threads_with_the_whole_mask() {
+        let whole = sched_getaffinity(Pid::from_raw(0)).unwrap();
+        let rt = crate::Runtime::builder().procs(2).build().unwrap();
+        let masks = rt.block_on(|| {
+            let hs: Vec<_> = (0..64)
+                .map(|_| crate::go(|| sched_getaffinity(Pid::from_raw(0)).unwrap()))
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        for mask in masks {
+            assert!(
+                (0..CpuSet::count()).all(|c| whole.is_set(c) == mask.is_set(c)),
+                "a goroutine ran on a pinned M"
+            );
+        }
+    }
 
     /// The move must never leave an M pinned: whatever index, the thread
     /// ends with the mask it started with.
@@ -62,7 +114,7 @@ mod tests {
             std::thread::spawn(move || {
                 let me = Pid::from_raw(0);
                 let before = sched_getaffinity(me).unwrap();
-                start_on_spread_cpu(index);
+                pin_to_spread_cpu(index).release();
                 let after = sched_getaffinity(me).unwrap();
                 assert!(
                     (0..CpuSet::count()).all(|c| before.is_set(c) == after.is_set(c)),

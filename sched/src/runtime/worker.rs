@@ -36,7 +36,9 @@ use std::sync::Arc;
 
 pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: bool) {
     crate::stack::init_thread();
-    super::cpu::start_on_spread_cpu(id.0 as usize);
+    // Pinned until this M first holds a P (cpu.rs): its first wake-up then
+    // lands on its own CPU, not behind the M that woke it.
+    let mut pinned = Some(super::cpu::pin_to_spread_cpu(id.0 as usize));
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(p),
@@ -58,6 +60,9 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
         }
         if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
             break;
+        }
+        if let Some(pin) = pinned.take() {
+            pin.release();
         }
         match find_runnable(&m, &mut spinning) {
             Some((task, source, new_slice)) => {
