@@ -432,11 +432,14 @@ fn tracing_records_each_goroutines_life_in_order() {
         )),
         21
     );
+    // The 13 goroutines that sleep 1 or 2 ms block; the 7 that sleep 0 ms
+    // need not, nor does main's join of a goroutine already done (how many
+    // are done depends on how soon the second M runs).
     assert!(
-        count(&|e| matches!(e, Event::GBlocked { .. })) >= 20,
-        "every sleeper and the joining main blocked"
+        count(&|e| matches!(e, Event::GBlocked { .. })) >= 13,
+        "every sleeper of 1 or 2 ms blocked"
     );
-    assert!(count(&|e| matches!(e, Event::GUnblocked { .. })) >= 20);
+    assert!(count(&|e| matches!(e, Event::GUnblocked { .. })) >= 13);
     assert_eq!(count(&|e| matches!(e, Event::SyscallEnter { .. })), 1);
     assert_eq!(count(&|e| matches!(e, Event::SyscallExit { .. })), 1);
     // Per goroutine: created, then started, ..., then ended, in time order.
