@@ -115,12 +115,16 @@ struct Inner<T: Item> {
 /// The owner P's handle: push and pop.
 pub struct Local<T: Item> {
     inner: Arc<Inner<T>>,
-    /// Where each slot's value keeps its hot data, by slot (`hint`'s
-    /// answers, as addresses): owner-only, read to prefetch the next value
-    /// out (`pop_ring`). Stale after a thief takes a slot: a wasted hint.
-    hints: Box<[usize]>,
-    /// The [`Hint`] the owner set ([`Local::set_hint`]), if any.
-    hint: Option<Hint<T>>,
+    /// The [`Hint`] the owner set ([`Local::set_hint`]) and its answers.
+    hints: Option<Hints<T>>,
+}
+
+/// A ring's hint and, by slot, what it answered for the value written
+/// there (addresses): owner-only, read to prefetch the next value out
+/// (`pop_ring`). Stale after a thief takes a slot: a wasted prefetch.
+struct Hints<T> {
+    hint: Hint<T>,
+    at: Box<[usize]>,
 }
 
 /// Where a queued value's own data lives (for a value that is a pointer,
@@ -131,6 +135,17 @@ pub type Hint<T> = fn(&T) -> *const u8;
 
 /// Cache lines warmed from a [`Hint`]'s address.
 pub const HINT_LINES: usize = 3;
+
+/// Cache lines warmed at the value's own pointer (a task box spans two).
+const ITEM_LINES: usize = 2;
+
+/// Starts loading `lines` cache lines from `at` (hints: nothing is read).
+fn prefetch_lines(at: *const u8, lines: usize) {
+    const LINE: usize = 64;
+    for line in 0..lines {
+        prefetch(at.wrapping_add(LINE * line));
+    }
+}
 
 /// A thief's handle: `Clone + Send + Sync`.
 pub struct Stealer<T: Item> {
@@ -171,11 +186,7 @@ fn with_thieves<T: Item>(capacity: usize, thieves: bool) -> (Local<T>, Stealer<T
     let stealer = Stealer {
         inner: inner.clone(),
     };
-    let local = Local {
-        inner,
-        hints: vec![0; capacity].into_boxed_slice(),
-        hint: None,
-    };
+    let local = Local { inner, hints: None };
     (local, stealer)
 }
 
@@ -237,13 +248,16 @@ impl<T: Item> Local<T> {
     /// Prefetch, besides each value's pointer, the data `hint` names for it
     /// (a goroutine's node, behind its task box) one value ahead of `pop`.
     pub fn set_hint(&mut self, hint: Hint<T>) {
-        self.hint = Some(hint);
+        self.hints = Some(Hints {
+            hint,
+            at: vec![0; self.capacity()].into_boxed_slice(),
+        });
     }
 
     /// Writes `t` at `index` (not yet published), noting its hint.
     fn write(&mut self, index: u32, t: T) {
-        if let Some(hint) = self.hint {
-            self.hints[(index & self.inner.mask) as usize] = hint(&t) as usize;
+        if let Some(h) = &mut self.hints {
+            h.at[(index & self.inner.mask) as usize] = (h.hint)(&t) as usize;
         }
         self.inner.write(index, t);
     }
@@ -359,12 +373,11 @@ impl<T: Item> Local<T> {
                 let next = head.wrapping_add(1);
                 if next != self.unsync_tail() {
                     let item = self.inner.slot(next).load(Ordering::Relaxed);
-                    prefetch(item);
-                    prefetch(item.cast::<u8>().wrapping_add(64));
-                    let at = self.hints[(next & self.inner.mask) as usize] as *const u8;
-                    if !at.is_null() {
-                        for line in 0..HINT_LINES {
-                            prefetch(at.wrapping_add(64 * line));
+                    prefetch_lines(item.cast::<u8>(), ITEM_LINES);
+                    if let Some(h) = &self.hints {
+                        let at = h.at[(next & self.inner.mask) as usize] as *const u8;
+                        if !at.is_null() {
+                            prefetch_lines(at, HINT_LINES);
                         }
                     }
                 }
@@ -435,7 +448,11 @@ impl<T: Item> Local<T> {
     pub(crate) fn queued_hints(&self) -> Vec<usize> {
         let head = self.inner.head.load(Ordering::Acquire);
         (0..self.unsync_tail().wrapping_sub(head))
-            .map(|i| self.hints[(head.wrapping_add(i) & self.inner.mask) as usize])
+            .map(|i| {
+                self.hints.as_ref().map_or(0, |h| {
+                    h.at[(head.wrapping_add(i) & self.inner.mask) as usize]
+                })
+            })
             .collect()
     }
 
@@ -508,7 +525,9 @@ impl<T: Item> Stealer<T> {
             let raw = src.read(head.wrapping_add(i));
             let at = start.wrapping_add(i);
             dst.inner.slot(at).store(raw.as_ptr(), Ordering::Relaxed); // published below
-            dst.hints[(at & dst.inner.mask) as usize] = 0; // the victim's are its own
+            if let Some(h) = &mut dst.hints {
+                h.at[(at & dst.inner.mask) as usize] = 0; // the victim's are its own
+            }
         }
         let last = src.read(head.wrapping_add(n - 1));
         // Release: our slot reads happen-before the owner's rewrite of these
