@@ -38,7 +38,14 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     crate::stack::init_thread();
     // Pinned until this M first holds a P (cpu.rs): its first wake-up then
     // lands on its own CPU, not behind the M that woke it.
-    let mut pinned = Some(super::cpu::pin_to_spread_cpu(id.0 as usize));
+    let pin = super::cpu::pin_to_spread_cpu(id.0 as usize);
+    let mut pinned = match p {
+        Some(_) => {
+            pin.release();
+            None
+        }
+        None => Some(pin),
+    };
     let m = Rc::new(MCtx {
         shared: shared.clone(),
         p: RefCell::new(p),
@@ -58,11 +65,8 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
             next = run(&m, task, RunSource::Local, true);
             continue;
         }
-        if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
+        if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning, &mut pinned) {
             break;
-        }
-        if let Some(pin) = pinned.take() {
-            pin.release();
         }
         match find_runnable(&m, &mut spinning) {
             Some((task, source, new_slice)) => {
@@ -78,8 +82,14 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     set_current_m(None);
 }
 
-/// Waits on the idle-M list until handed a P; false on shutdown.
-fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
+/// Waits on the idle-M list until handed a P; false on shutdown. The
+/// first P an M gets also ends its start-up pin (`pinned`, cpu.rs).
+fn acquire_p(
+    m: &MCtx,
+    handle: &Arc<MHandle>,
+    spinning: &mut bool,
+    pinned: &mut Option<super::cpu::Pinned>,
+) -> bool {
     let shared = &m.shared;
     emit(shared, || Event::MParked { m: m.id });
     let got = super::mailbox::wait_for_work(
@@ -96,6 +106,9 @@ fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
             }
             *m.p.borrow_mut() = Some(p);
             *spinning = spin;
+            if let Some(pin) = pinned.take() {
+                pin.release();
+            }
             true
         }
         Err(late) => {
