@@ -87,10 +87,10 @@
 //! explicit `Steal::Retry`.
 
 use super::global::{Global, Refill};
-use super::item::Item;
+use super::item::{prefetch_lines, Item, ITEM_LINES};
 use super::outcome::{Source, Steal};
 use super::runnext::{RunNext, Taken};
-use super::sync::{prefetch, Arc, AtomicPtr, AtomicU32, Ordering};
+use super::sync::{Arc, AtomicPtr, AtomicU32, Ordering};
 use std::fmt;
 use std::ptr::{self, NonNull};
 
@@ -135,17 +135,6 @@ pub type Hint<T> = fn(&T) -> *const u8;
 
 /// Cache lines warmed from a [`Hint`]'s address.
 pub const HINT_LINES: usize = 3;
-
-/// Cache lines warmed at the value's own pointer (a task box spans two).
-const ITEM_LINES: usize = 2;
-
-/// Starts loading `lines` cache lines from `at` (hints: nothing is read).
-fn prefetch_lines(at: *const u8, lines: usize) {
-    const LINE: usize = 64;
-    for line in 0..lines {
-        prefetch(at.wrapping_add(LINE * line));
-    }
-}
 
 /// A thief's handle: `Clone + Send + Sync`.
 pub struct Stealer<T: Item> {

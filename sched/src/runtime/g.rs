@@ -138,6 +138,9 @@ impl std::fmt::Debug for GShared {
 /// lock-free ring stores `queue::Item`s) and Ms resume.
 pub(crate) type Task = Box<GTask>;
 
+// The run queues warm a task box whole before they hand it out.
+const _: () = assert!(std::mem::size_of::<GTask>() <= crate::queue::ITEM_WARM_BYTES);
+
 pub(crate) struct GTask {
     /// The goroutine's descriptor. While the goroutine runs, its M holds it
     /// (moved into `MCtx::current`, not cloned: a reference-count RMW per
