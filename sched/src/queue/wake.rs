@@ -75,8 +75,17 @@
 //! task was never published, and the M takes it back). The clone alone
 //! cost pingpong at P = 1 8 % (524 → 484 ns); both changes together took
 //! it from 512 to 462 ns (same-binary A/B).
+//!
+//! ## Prefetch
+//!
+//! The unparker that takes the task out starts loading it
+//! ([`ITEM_LINES`](super::item::ITEM_LINES) lines): it is queued next, in
+//! `runnext` as a rule, and its M reads it first thing. A goroutine woken
+//! after a long wait (a skynet node, after its children ran) has a cold
+//! task box, and that miss was the top line of `worker::run` (skynet at
+//! 1 P: 759 → 743 ms, medians of 12).
 
-use super::item::Raw;
+use super::item::{prefetch_lines, Raw, ITEM_LINES};
 use super::sync::{AtomicPtr, AtomicU8, Ordering::*};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
@@ -143,6 +152,7 @@ impl<T: Raw> Wake<T> {
         // Relaxed: the caller's Acquire RMW on the state (or its own store)
         // ordered the item's store before this load.
         let raw = NonNull::new(self.parked.load(Relaxed))?;
+        prefetch_lines(raw.as_ptr().cast::<u8>(), ITEM_LINES);
         // Relaxed: the next store is the M's, after the task was queued and
         // run again (the run queues order it after this one).
         self.parked.store(ptr::null_mut(), Relaxed);
