@@ -26,7 +26,7 @@
 //!   this difference.
 
 use super::global::{Global, Refill};
-use super::item::Item;
+use super::item::{Hinted, Item};
 use super::outcome::{Source, Steal};
 use super::runnext::{RunNext, Taken};
 use crossbeam_deque as cl;
@@ -107,8 +107,9 @@ impl<T: Item> Refill<T> for Local<T> {
         usize::MAX
     }
 
-    fn refill(&mut self, items: impl ExactSizeIterator<Item = T>) {
-        items.for_each(|t| self.worker.push(t));
+    /// The deque takes no hints (`LocalQueue::set_hint`): they are dropped.
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = Hinted<T>>) {
+        items.for_each(|h| self.worker.push(h.value));
     }
 }
 

@@ -12,10 +12,24 @@
 //! queue longer than that spills the newer ones to a `VecDeque` (bursts:
 //! a spawn flood, a local ring's overflow).
 //!
-//! Order: the inline ring holds the oldest items and the spill the newer
-//! ones; the spill is non-empty only while the ring is full, and a pop
-//! refills the ring from the spill's head, so the whole is one FIFO.
+//! Order: every inline item is older than every spilled one. A push goes
+//! to the ring only while the spill is empty; a pop takes the ring's head,
+//! or the spill's once the ring is empty, and the ring fills again once
+//! the spill has drained.
+//!
+//! ## Hints
+//!
+//! A spilled item keeps the address its producer noted for it
+//! ([`Hinted`]): a local ring's prefetch hint (`ring.rs`, "Prefetch"),
+//! carried from that ring's overflow to the ring that refills from the
+//! batch, which then need not read each cold task box to ask for its
+//! node. Inline items drop theirs (their consumer asks again): two words
+//! per inline slot would push the lock's state onto a second line. A
+//! ring's overflow is 129 items, so 4 of them lose their hint at most.
+//! (Before hints, a pop moved the spill's head into the ring, which would
+//! have dropped every hint on its way through.)
 
+use super::item::Hinted;
 use std::collections::VecDeque;
 
 /// Items kept inline: 4 pointers fill half a cache line; the lock, the
@@ -35,12 +49,12 @@ pub(crate) struct Fifo<T> {
     head: u8,
     /// Inline items.
     len: u8,
-    /// Items beyond the ring, oldest first; empty unless the ring is full.
+    /// Items newer than the ring's, oldest first, with their hints.
     /// Boxed: one pointer inline (a `VecDeque`'s header is four), so the
     /// lock, the ring and the counts fit one line; allocated at the first
     /// spill and kept.
     #[allow(clippy::box_collection)] // the header is what is boxed
-    spill: Option<Box<VecDeque<T>>>,
+    spill: Option<Box<VecDeque<Hinted<T>>>>,
 }
 
 impl<T> Fifo<T> {
@@ -58,34 +72,52 @@ impl<T> Fifo<T> {
     }
 
     pub(crate) fn push_back(&mut self, t: T) {
-        if usize::from(self.len) < INLINE {
-            debug_assert!(
-                self.spill.as_ref().is_none_or(|s| s.is_empty()),
-                "the spill holds newer items only"
-            );
+        self.push_hinted(Hinted::none(t));
+    }
+
+    /// Appends `h`, keeping its hint if it lands in the spill.
+    pub(crate) fn push_hinted(&mut self, h: Hinted<T>) {
+        let spilling = self.spill.as_ref().is_some_and(|s| !s.is_empty());
+        if !spilling && usize::from(self.len) < INLINE {
             let tail = (usize::from(self.head) + usize::from(self.len)) % INLINE;
-            self.ring[tail] = Some(t);
+            self.ring[tail] = Some(h.value);
             self.len += 1;
         } else {
-            self.spill.get_or_insert_default().push_back(t);
+            self.spill.get_or_insert_default().push_back(h);
+        }
+    }
+
+    /// Appends `items` in order: into the ring while it may take them,
+    /// the rest into the spill in one `extend` (an overflow's batch).
+    pub(crate) fn extend_hinted(&mut self, items: impl IntoIterator<Item = Hinted<T>>) {
+        let mut items = items.into_iter();
+        while usize::from(self.len) < INLINE && self.spill.as_ref().is_none_or(|s| s.is_empty()) {
+            match items.next() {
+                Some(h) => self.push_hinted(h),
+                None => return,
+            }
+        }
+        let mut items = items.peekable();
+        if items.peek().is_some() {
+            self.spill.get_or_insert_default().extend(items);
         }
     }
 
     pub(crate) fn pop_front(&mut self) -> Option<T> {
+        self.pop_hinted().map(|h| h.value)
+    }
+
+    /// The oldest item, with its hint if it was spilled.
+    pub(crate) fn pop_hinted(&mut self) -> Option<Hinted<T>> {
         if self.len == 0 {
-            return None;
+            return self.spill.as_mut().and_then(|s| s.pop_front());
         }
         let head = usize::from(self.head);
         let t = self.ring[head].take();
         debug_assert!(t.is_some(), "an inline item is where the counts say");
-        match self.spill.as_mut().and_then(|s| s.pop_front()) {
-            // The freed slot is the ring's new tail: the spill's head is
-            // the next newest after the ring's other items.
-            Some(next) => self.ring[head] = Some(next),
-            None => self.len -= 1,
-        }
+        self.len -= 1;
         self.head = ((head + 1) % INLINE) as u8;
-        t
+        t.map(Hinted::none)
     }
 
     /// Pops up to `n` items, oldest first.
@@ -103,15 +135,13 @@ impl<T> Fifo<T> {
                     .as_ref()
                     .expect("an inline item is where the counts say")
             })
-            .chain(self.spill.iter().flat_map(|s| s.iter()))
+            .chain(self.spill.iter().flat_map(|s| s.iter().map(|h| &h.value)))
     }
 }
 
 impl<T> Extend<T> for Fifo<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
-        for t in items {
-            self.push_back(t);
-        }
+        self.extend_hinted(items.into_iter().map(Hinted::none));
     }
 }
 
@@ -123,13 +153,13 @@ pub(crate) struct Drain<'a, T> {
 }
 
 impl<T> Iterator for Drain<'_, T> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
+    type Item = Hinted<T>;
+    fn next(&mut self) -> Option<Hinted<T>> {
         if self.left == 0 {
             return None;
         }
         self.left -= 1;
-        self.fifo.pop_front()
+        self.fifo.pop_hinted()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -164,7 +194,7 @@ mod tests {
                 3 | 4 => assert_eq!(f.pop_front(), d.pop_front()),
                 5 => {
                     let n = (seed >> 8) as usize % 6;
-                    let got: Vec<_> = f.drain(n).collect();
+                    let got: Vec<_> = f.drain(n).map(|h| h.value).collect();
                     let want: Vec<_> = d.drain(..n.min(d.len())).collect();
                     assert_eq!(got, want);
                 }
@@ -181,13 +211,27 @@ mod tests {
     }
 
     #[test]
+    fn spilled_items_keep_their_hints_and_inline_ones_drop_them() {
+        let mut f = Fifo::new();
+        f.extend_hinted((1..=6).map(|i| Hinted {
+            value: i,
+            at: 100 + i,
+        }));
+        f.push_hinted(Hinted { value: 7, at: 107 });
+        let got: Vec<_> = f.drain(7).map(|h| (h.value, h.at)).collect();
+        let mut want: Vec<_> = (1..=INLINE).map(|i| (i, 0)).collect();
+        want.extend((INLINE + 1..=7).map(|i| (i, 100 + i)));
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn an_unfinished_drain_leaves_the_rest_queued() {
         let mut f = Fifo::new();
         f.extend(0..10);
         {
             let mut d = f.drain(5);
             assert_eq!(d.len(), 5);
-            assert_eq!(d.next(), Some(0));
+            assert_eq!(d.next().map(|h| h.value), Some(0));
         }
         assert_eq!(
             f.iter().copied().collect::<Vec<_>>(),

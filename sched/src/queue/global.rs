@@ -29,6 +29,7 @@
 //! way). It is a hint: the lock is the truth.
 
 use super::fifo::Fifo;
+use super::item::Hinted;
 use super::spin_lock::SpinLock;
 use super::sync::{AtomicUsize, Ordering};
 use std::fmt;
@@ -38,8 +39,9 @@ pub trait Refill<T> {
     /// How many more Gs fit without overflowing (`usize::MAX` if unbounded).
     fn room(&self) -> usize;
 
-    /// Appends `items`, at most [`room`](Refill::room) of them, in order.
-    fn refill(&mut self, items: impl ExactSizeIterator<Item = T>);
+    /// Appends `items`, at most [`room`](Refill::room) of them, in order,
+    /// with the prefetch hints they carry (`Hinted`).
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = Hinted<T>>);
 }
 
 /// The MPMC global run queue. On its own cache-line pair: every P takes its
@@ -68,9 +70,15 @@ impl<T> Global<T> {
     /// Go's `globrunqputbatch`: a batch at the tail, in order, under one lock.
     /// Returns how many were added.
     pub fn push_batch(&self, items: impl IntoIterator<Item = T>) -> usize {
+        self.push_batch_hinted(items.into_iter().map(Hinted::none))
+    }
+
+    /// [`push_batch`](Global::push_batch) of values with their prefetch
+    /// hints (a local ring's overflow), which a refill hands on.
+    pub fn push_batch_hinted(&self, items: impl IntoIterator<Item = Hinted<T>>) -> usize {
         self.with_queue(|q| {
             let before = q.len();
-            q.extend(items);
+            q.extend_hinted(items);
             q.len() - before
         })
     }

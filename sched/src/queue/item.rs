@@ -51,6 +51,23 @@ pub trait Item: Raw + Send {}
 
 impl<T: Raw + Send> Item for T {}
 
+/// A value on its way between run queues, with the address a local ring's
+/// prefetch hint gave for it (`ring.rs`, "Prefetch"; 0: none noted). The
+/// global queue carries it from a ring's overflow to the ring that refills
+/// from it (`fifo.rs`, "Hints"). Only an address: nothing reads through it.
+#[derive(Debug)]
+pub struct Hinted<T> {
+    pub value: T,
+    pub at: usize,
+}
+
+impl<T> Hinted<T> {
+    /// `value` with no hint noted.
+    pub fn none(value: T) -> Self {
+        Hinted { value, at: 0 }
+    }
+}
+
 /// Bytes per cache line (x86-64, and the common case elsewhere).
 const LINE: usize = 64;
 

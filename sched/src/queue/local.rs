@@ -9,7 +9,7 @@
 //! its thief are always the same kind.
 
 use super::global::{Global, Refill};
-use super::item::Item;
+use super::item::{Hinted, Item};
 use super::outcome::{Source, Steal};
 use super::{chase_lev, ring};
 use model::policy::{LocalQueueKind, SchedPolicy};
@@ -121,7 +121,7 @@ impl<T: Item> Refill<T> for LocalQueue<T> {
         }
     }
 
-    fn refill(&mut self, items: impl ExactSizeIterator<Item = T>) {
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = Hinted<T>>) {
         match self {
             LocalQueue::Ring(q) => q.refill(items),
             LocalQueue::ChaseLev(q) => q.refill(items),

@@ -92,7 +92,7 @@ const _: () = assert!(
 
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
-pub use item::{Item, Raw, ITEM_WARM_BYTES};
+pub use item::{Hinted, Item, Raw, ITEM_WARM_BYTES};
 pub use local::{LocalQueue, QueueStealer};
 pub(crate) use node::NodeRc;
 pub use outcome::{Source, Steal};

@@ -72,11 +72,15 @@
 //! writes a slot, where the value is still its own (reading through the
 //! next slot's pointer at `pop` time could race a thief that took and
 //! freed it); a slot filled by a steal gets no hint. Skynet at 1 P: 6–8%
-//! faster with the node's lines warmed. Most of its tasks reach the ring
-//! through the global queue, where a hint costs a read of the cold task
-//! box at refill (4 % of skynet's samples); skipping hints there made it
-//! 11 % slower, not faster. Carrying hints through the global queue would
-//! save that read.
+//! faster with the node's lines warmed.
+//!
+//! Most of skynet's tasks reach the ring through the global queue. A hint
+//! asked at refill reads each cold task box (`g::node_of` was 4–5 % of
+//! skynet's samples), so an overflow hands its hints to the global queue
+//! with the values (`item::Hinted`), and the refill notes them as they
+//! come (`fifo.rs`, "Hints"); only values that carry none are asked.
+//! Popping `runnext` also warms the ring's head, which runs after that
+//! goroutine's `runnext` chain.
 //!
 //! A runtime of one P builds its ring with [`solo`]: no thieves, so the
 //! owner's head moves and `runnext` accesses are loads and stores.
@@ -87,7 +91,7 @@
 //! explicit `Steal::Retry`.
 
 use super::global::{Global, Refill};
-use super::item::{prefetch_lines, Item, ITEM_LINES};
+use super::item::{prefetch_lines, Hinted, Item, ITEM_LINES};
 use super::outcome::{Source, Steal};
 use super::runnext::{RunNext, Taken};
 use super::sync::{Arc, AtomicPtr, AtomicU32, Ordering};
@@ -245,10 +249,27 @@ impl<T: Item> Local<T> {
 
     /// Writes `t` at `index` (not yet published), noting its hint.
     fn write(&mut self, index: u32, t: T) {
-        if let Some(h) = &mut self.hints {
-            h.at[(index & self.inner.mask) as usize] = (h.hint)(&t) as usize;
+        self.write_hinted(index, Hinted::none(t));
+    }
+
+    /// Writes a value at `index` (not yet published), noting the hint it
+    /// carries, or asking the ring's hint if it carries none.
+    fn write_hinted(&mut self, index: u32, h: Hinted<T>) {
+        if let Some(hs) = &mut self.hints {
+            let at = match h.at {
+                0 => (hs.hint)(&h.value) as usize,
+                at => at,
+            };
+            hs.at[(index & self.inner.mask) as usize] = at;
         }
-        self.inner.write(index, t);
+        self.inner.write(index, h.value);
+    }
+
+    /// The hint noted for the value at `index` (0: none, or no hint set).
+    fn noted(&self, index: u32) -> usize {
+        self.hints
+            .as_ref()
+            .map_or(0, |h| h.at[(index & self.inner.mask) as usize])
     }
 
     /// A thief's handle on this queue.
@@ -310,13 +331,22 @@ impl<T: Item> Local<T> {
         // speculatively, but their CAS on `head` fails; we rewrite them only
         // after a later push reads the new head.
         let batch = (0..half).map(|i| {
-            let raw = self.inner.read(head.wrapping_add(i));
-            // SAFETY: index `head + i` was below the tail and we moved the
-            // head past it (`advance_head`): we own its value, taken back
-            // once here.
-            unsafe { T::from_raw(raw) }
+            let index = head.wrapping_add(i);
+            let raw = self.inner.read(index);
+            Hinted {
+                // SAFETY: index `head + i` was below the tail and we moved
+                // the head past it (`advance_head`): we own its value,
+                // taken back once here.
+                value: unsafe { T::from_raw(raw) },
+                // Carried to the ring that refills from this batch.
+                at: self.noted(index),
+            }
         });
-        Ok(global.push_batch(batch.chain(std::iter::once(t))))
+        let t = Hinted {
+            at: self.hints.as_ref().map_or(0, |h| (h.hint)(&t) as usize),
+            value: t,
+        };
+        Ok(global.push_batch_hinted(batch.chain(std::iter::once(t))))
     }
 
     /// Go's `runqget`: the `runnext` G if `slot_may_run` (the caller asks the
@@ -328,6 +358,9 @@ impl<T: Item> Local<T> {
             return self.pop_ring().map(|t| (t, Source::Local));
         };
         if slot_may_run {
+            // The ring's head runs after this one's `runnext` chain.
+            // Relaxed: only this thread writes slots (ordering 4).
+            self.warm(self.inner.head.load(Ordering::Relaxed));
             return Some((next, Source::RunNext));
         }
         match self.pop_ring() {
@@ -359,17 +392,7 @@ impl<T: Item> Local<T> {
                 // a thief takes that goroutine first, the prefetch was
                 // wasted, nothing more. Skynet at P = 1 spent a tenth of
                 // its time on the box's miss, and 8% more on the node's.
-                let next = head.wrapping_add(1);
-                if next != self.unsync_tail() {
-                    let item = self.inner.slot(next).load(Ordering::Relaxed);
-                    prefetch_lines(item.cast::<u8>(), ITEM_LINES);
-                    if let Some(h) = &self.hints {
-                        let at = h.at[(next & self.inner.mask) as usize] as *const u8;
-                        if !at.is_null() {
-                            prefetch_lines(at, HINT_LINES);
-                        }
-                    }
-                }
+                self.warm(head.wrapping_add(1));
                 // SAFETY: we moved the head past `head` (`advance_head`):
                 // we own its value.
                 return Some(unsafe { T::from_raw(raw) });
@@ -377,12 +400,31 @@ impl<T: Item> Local<T> {
         }
     }
 
+    /// Starts loading the value at `index`, and what its hint named, if
+    /// the ring holds a value there.
+    fn warm(&self, index: u32) {
+        if index == self.unsync_tail() {
+            return;
+        }
+        let item = self.inner.slot(index).load(Ordering::Relaxed);
+        prefetch_lines(item.cast::<u8>(), ITEM_LINES);
+        let at = self.noted(index) as *const u8;
+        if !at.is_null() {
+            prefetch_lines(at, HINT_LINES);
+        }
+    }
+
     /// Appends `items` (which must fit) and publishes them with one store.
     fn append(&mut self, items: impl Iterator<Item = T>) {
+        self.append_hinted(items.map(Hinted::none));
+    }
+
+    /// [`append`](Local::append) of values with the hints they carry.
+    fn append_hinted(&mut self, items: impl Iterator<Item = Hinted<T>>) {
         let start = self.unsync_tail();
         let mut tail = start;
-        for t in items {
-            self.write(tail, t);
+        for h in items {
+            self.write_hinted(tail, h);
             tail = tail.wrapping_add(1);
         }
         debug_assert!(tail.wrapping_sub(start) as usize <= self.room_for_append());
@@ -437,11 +479,7 @@ impl<T: Item> Local<T> {
     pub(crate) fn queued_hints(&self) -> Vec<usize> {
         let head = self.inner.head.load(Ordering::Acquire);
         (0..self.unsync_tail().wrapping_sub(head))
-            .map(|i| {
-                self.hints.as_ref().map_or(0, |h| {
-                    h.at[(head.wrapping_add(i) & self.inner.mask) as usize]
-                })
-            })
+            .map(|i| self.noted(head.wrapping_add(i)))
             .collect()
     }
 
@@ -466,9 +504,9 @@ impl<T: Item> Refill<T> for Local<T> {
         self.room_for_append()
     }
 
-    fn refill(&mut self, items: impl ExactSizeIterator<Item = T>) {
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = Hinted<T>>) {
         assert!(items.len() <= self.room(), "refill beyond the ring's room");
-        self.append(items);
+        self.append_hinted(items);
     }
 }
 

@@ -80,6 +80,35 @@ fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
     assert_eq!(order, [3, 1, 2, 5, 6]);
 }
 
+/// Another made-up address per token, told apart from [`hint`]'s.
+fn other_hint(t: &Tok) -> *const u8 {
+    std::ptr::without_provenance(t.get() * 4096 + 64)
+}
+
+#[test]
+fn an_overflow_carries_its_hints_to_the_ring_that_refills_from_it() {
+    let global = Global::new();
+    let (mut full, _s1) = ring::new::<Tok>(16);
+    let (mut refilled, _s2) = ring::new::<Tok>(16);
+    full.set_hint(hint);
+    refilled.set_hint(other_hint);
+    for i in 1..=17 {
+        full.push(tok(i), false, &global); // the 17th moves 1..=8 and itself
+    }
+    assert_eq!(global.len(), 9);
+    assert_eq!(global.pop_batch(&mut refilled, |len| len), Some(tok(1)));
+    let addr = |f: fn(&Tok) -> *const u8, i| f(&tok(i)) as usize;
+    // The global queue keeps its first four items inline, without hints
+    // (`fifo.rs`, "Hints"): those are asked again; the rest keep theirs.
+    let mut want: Vec<usize> = (2..=4).map(|i| addr(other_hint, i)).collect();
+    want.extend([5, 6, 7, 8, 17].map(|i| addr(hint, i)));
+    assert_eq!(refilled.queued_hints(), want);
+    let order: Vec<usize> = std::iter::from_fn(|| refilled.pop(true))
+        .map(|(t, _)| t.get())
+        .collect();
+    assert_eq!(order, [2, 3, 4, 5, 6, 7, 8, 17]);
+}
+
 #[test]
 fn a_thief_does_not_keep_hints_from_its_own_earlier_values() {
     let global = Global::new();

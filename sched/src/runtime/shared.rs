@@ -54,9 +54,8 @@ pub(crate) struct P {
     pub(crate) held: Vec<Task>,
     /// Where a batch from the global queue waits between that queue's lock
     /// and this P's ring (`worker.rs`, `take_global`): empty outside
-    /// `take_global`.
-    #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
-    pub(crate) staged: Vec<Task>,
+    /// `take_global`. With the prefetch hints they carry (`queue::Hinted`).
+    pub(crate) staged: Vec<crate::queue::Hinted<Task>>,
 }
 
 /// How long `Shared::prestart_ms` waits for the Ms it started to park.

@@ -26,7 +26,7 @@ use super::shared::{MHandle, Shared, P};
 use super::stats::PCounters;
 use super::trace::emit;
 use crate::coro::{Coro, CoroState};
-use crate::queue::{Refill, Steal};
+use crate::queue::{Hinted, Refill, Steal};
 use model::policy::SchedPolicy;
 use model::{Event, MId, RunSource};
 use std::cell::{Cell, RefCell};
@@ -247,7 +247,7 @@ fn take_held(shared: &Shared, p: &mut P, batch: impl FnOnce(usize) -> usize) -> 
         .saturating_sub(1)
         .min(p.local.room())
         .min(items.len());
-    p.local.refill(items.by_ref().take(more));
+    p.local.refill(items.by_ref().take(more).map(Hinted::none));
     if items.len() > 0 {
         shared.global.push_batch(items); // beyond the batch: rare
     }
@@ -260,13 +260,12 @@ fn take_held(shared: &Shared, p: &mut P, batch: impl FnOnce(usize) -> usize) -> 
 /// third of the time it was held. `room` is the ring's room before the
 /// lock; thieves can only add to it meanwhile.
 struct Staged<'a> {
-    buf: &'a mut Vec<Task>,
+    buf: &'a mut Vec<Hinted<Task>>,
     room: usize,
 }
 
 impl<'a> Staged<'a> {
-    #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
-    fn new(buf: &'a mut Vec<Task>, room: usize) -> Self {
+    fn new(buf: &'a mut Vec<Hinted<Task>>, room: usize) -> Self {
         debug_assert!(buf.is_empty(), "staged tasks left behind");
         Staged { buf, room }
     }
@@ -277,7 +276,7 @@ impl Refill<Task> for Staged<'_> {
         self.room
     }
 
-    fn refill(&mut self, items: impl ExactSizeIterator<Item = Task>) {
+    fn refill(&mut self, items: impl ExactSizeIterator<Item = Hinted<Task>>) {
         self.buf.extend(items);
     }
 }
