@@ -31,6 +31,17 @@ pub trait SchedPolicy: Send + Sync + std::fmt::Debug {
         self.base().check_global_first(schedtick)
     }
 
+    /// The first schedtick `>= from` at which [`check_global_first`] is
+    /// true (`None`: never). An engine may test each schedtick against this
+    /// answer instead of asking per schedule (Go's interval is a division).
+    /// A policy that overrides `check_global_first` must override this to
+    /// agree; the sched runtime asserts agreement in debug builds.
+    ///
+    /// [`check_global_first`]: SchedPolicy::check_global_first
+    fn next_global_check(&self, from: u64) -> Option<u64> {
+        self.base().next_global_check(from)
+    }
+
     /// How many Gs to take from a global queue of `global_len` (the first runs,
     /// the rest go to the local queue), given `procs` and local capacity `cap`.
     fn global_batch(&self, global_len: usize, procs: usize, cap: usize) -> usize {
@@ -114,6 +125,14 @@ impl Policy {
         match self.global_check {
             GlobalCheck::Every(n) => schedtick.is_multiple_of(u64::from(n)),
             GlobalCheck::Never => false,
+        }
+    }
+
+    /// See [`SchedPolicy::next_global_check`].
+    pub fn next_global_check(&self, from: u64) -> Option<u64> {
+        match self.global_check {
+            GlobalCheck::Every(n) => from.checked_next_multiple_of(u64::from(n)),
+            GlobalCheck::Never => None,
         }
     }
 
@@ -290,6 +309,29 @@ mod tests {
         assert!(!go
             .with_global_check(GlobalCheck::Never)
             .check_global_first(61));
+    }
+
+    #[test]
+    fn the_next_global_check_is_the_first_tick_that_checks() {
+        let policies = [
+            Policy::go(),
+            Policy::tokio_like(),
+            Policy::steal_one(),
+            Policy::fifo(),
+        ]
+        .into_iter()
+        .chain([1, 2, 7].map(|n| Policy::go().with_global_check(GlobalCheck::Every(n))))
+        .chain([Policy::go().with_global_check(GlobalCheck::Never)]);
+        for policy in policies {
+            for from in 0..300 {
+                let want = (from..400).find(|&t| policy.check_global_first(t));
+                let got = policy.next_global_check(from);
+                match want {
+                    Some(_) => assert_eq!(got, want, "{policy:?} from {from}"),
+                    None => assert!(got.is_none_or(|t| t >= 400), "{policy:?} from {from}"),
+                }
+            }
+        }
     }
 
     #[test]

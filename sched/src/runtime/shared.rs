@@ -27,6 +27,10 @@ pub(crate) struct P {
     pub(crate) id: PId,
     pub(crate) local: LocalQueue<Task>,
     pub(crate) schedtick: u64,
+    /// The policy's answer to "when does this P next look at the global
+    /// queue first" (`SchedPolicy::next_global_check`), as of a schedtick
+    /// at or before the current one (`worker.rs`, `global_check_due`).
+    pub(crate) next_global_check: Option<u64>,
     pub(crate) slot_streak: u32,
     pub(crate) rng: Rng,
     /// Free stacks kept by this P (Go's per-P `stackcache`).
@@ -264,6 +268,7 @@ impl Shared {
                 stacks: crate::stack::StackCache::new(&stacks),
                 local,
                 schedtick: 0,
+                next_global_check: policy.next_global_check(0),
                 slot_streak: 0,
                 rng: rng.split(),
                 exited: Vec::with_capacity(REG_BATCH),
