@@ -359,7 +359,8 @@ impl<T: Item> Local<T> {
         };
         if slot_may_run {
             // The ring's head runs after this one's `runnext` chain.
-            // Relaxed: only this thread writes slots (ordering 4).
+            // Relaxed: a prefetch; a head a thief has moved since only
+            // warms a value that is gone (`warm`).
             self.warm(self.inner.head.load(Ordering::Relaxed));
             return Some((next, Source::RunNext));
         }
@@ -401,11 +402,15 @@ impl<T: Item> Local<T> {
     }
 
     /// Starts loading the value at `index`, and what its hint named, if
-    /// the ring holds a value there.
+    /// the ring holds a value there. Nothing is read through either
+    /// address: if a thief took that value meanwhile, the prefetch was
+    /// wasted, nothing more.
     fn warm(&self, index: u32) {
         if index == self.unsync_tail() {
             return;
         }
+        // Relaxed: the pointer is only prefetched; whoever takes the value
+        // reads the slot again under the ring's orderings (1, 4).
         let item = self.inner.slot(index).load(Ordering::Relaxed);
         prefetch_lines(item.cast::<u8>(), ITEM_LINES);
         let at = self.noted(index) as *const u8;
