@@ -6,14 +6,21 @@
 //! - an M with nothing to do puts its mailbox on the idle-M list and parks
 //!   until a P is delivered or shutdown is requested ([`wait_for_work`]);
 //! - a waker pops a mailbox off the list and delivers a P *while holding the
-//!   list's lock* ([`hand_to_idle`]);
+//!   list's lock* ([`hand_to_idle`]), and unparks the M *after* releasing
+//!   it ([`Delivered::wake`]);
 //! - on shutdown, the M takes itself off the list and empties its mailbox
 //!   under the same lock, so a P is either delivered to a live M or given
 //!   back — never left in the mailbox of an M that has exited.
 //!
 //! Delivering outside the lock loses a P in exactly that race (the M leaves
 //! between the pop and the delivery); the shuttle suite (`mailbox_shuttle`)
-//! explores it. This file is compiled a second time against shuttle's
+//! explores it. The unpark needs no lock: the P is in the mailbox, and an M
+//! checks its mailbox before every park (a thread's unpark token covers
+//! the rest). Unparking under the lock made the woken M, which takes the
+//! same lock at once to wake a spinner, block on it and be woken a second
+//! time by the unlock, on whichever CPU was idle then: on the 2-core VM
+//! that moved it onto the CPU where the next M was pinned (`cpu.rs`), and
+//! that M then waited behind it for the whole of a fib(30) at 2 P. This file is compiled a second time against shuttle's
 //! primitives for that suite.
 
 use super::mailbox_sync::{park, Mutex, MutexGuard, Thread};
@@ -38,7 +45,8 @@ impl<T> Mailbox<T> {
         self.slot.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    fn deliver(&self, t: T) {
+    /// Puts `t` in the mailbox without waking its M ([`Delivered::wake`]).
+    fn put(&self, t: T) {
         let old = self
             .slot
             .lock()
@@ -48,6 +56,10 @@ impl<T> Mailbox<T> {
             old.is_none(),
             "sched: a P was delivered to an M that already had one"
         );
+    }
+
+    fn deliver(&self, t: T) {
+        self.put(t);
         self.thread.unpark();
     }
 
@@ -106,14 +118,29 @@ pub(crate) fn wait_for_work<T, L>(
 
 /// Delivers `t` to an idle M, if one is parked; gives `t` back otherwise.
 /// `ms` is borrowed from the locked idle list: holding that lock is what makes the
-/// delivery safe against an M leaving on shutdown.
-pub(crate) fn hand_to_idle<T>(ms: &mut Vec<std::sync::Arc<Mailbox<T>>>, t: T) -> Result<(), T> {
+/// delivery safe against an M leaving on shutdown. The M is not woken yet:
+/// the caller wakes it once the lock is released ([`Delivered::wake`]).
+pub(crate) fn hand_to_idle<T>(
+    ms: &mut Vec<std::sync::Arc<Mailbox<T>>>,
+    t: T,
+) -> Result<Delivered, T> {
     match ms.pop() {
         Some(m) => {
-            m.deliver(t);
-            Ok(())
+            m.put(t);
+            Ok(Delivered(m.thread.clone()))
         }
         None => Err(t),
+    }
+}
+
+/// An M that [`hand_to_idle`] gave work to, still to be woken.
+#[must_use = "an M handed a P sleeps until woken"]
+pub(crate) struct Delivered(Thread);
+
+impl Delivered {
+    /// Wakes the M (after the idle list's lock is released: module docs).
+    pub(crate) fn wake(self) {
+        self.0.unpark();
     }
 }
 

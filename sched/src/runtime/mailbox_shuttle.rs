@@ -56,9 +56,12 @@ mod shuttle_tests {
             })
             .collect();
         for p in 0..3 {
-            let mut l = idle.lock().unwrap();
-            if let Err(p) = hand_to_idle(&mut l.ms, p) {
-                l.ps.push(p);
+            let handed = {
+                let mut l = idle.lock().unwrap();
+                hand_to_idle(&mut l.ms, p).map_err(|p| l.ps.push(p))
+            };
+            if let Ok(m) = handed {
+                m.wake();
             }
         }
         shutdown.store(true, SeqCst);

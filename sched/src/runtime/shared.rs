@@ -404,11 +404,11 @@ impl Shared {
     /// Runs `p` on an idle M, or a new one (Go's `startm`). When no M can be
     /// had (thread limit), the P goes back to the idle list.
     pub(crate) fn startm(&self, p: Box<P>, spinning: bool) {
-        // Delivered under the idle lock (mailbox.rs says why).
-        let Err((p, spinning)) =
-            super::mailbox::hand_to_idle(&mut self.lock_idle().ms, (p, spinning))
-        else {
-            return;
+        // Delivered under the idle lock, woken after it (mailbox.rs says why).
+        let handed = super::mailbox::hand_to_idle(&mut self.lock_idle().ms, (p, spinning));
+        let (p, spinning) = match handed {
+            Ok(m) => return m.wake(),
+            Err(back) => back,
         };
         // Relaxed: a counter bounded by `max_threads`; only its RMW atomicity matters.
         let n = self.nthreads.fetch_add(1, Relaxed);
