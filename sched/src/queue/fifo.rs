@@ -75,10 +75,15 @@ impl<T> Fifo<T> {
         self.push_hinted(Hinted::none(t));
     }
 
+    /// Whether a push may go to the inline ring: it has room, and no item
+    /// waits in the spill (those are older).
+    fn ring_takes_push(&self) -> bool {
+        usize::from(self.len) < INLINE && self.spill.as_ref().is_none_or(|s| s.is_empty())
+    }
+
     /// Appends `h`, keeping its hint if it lands in the spill.
     pub(crate) fn push_hinted(&mut self, h: Hinted<T>) {
-        let spilling = self.spill.as_ref().is_some_and(|s| !s.is_empty());
-        if !spilling && usize::from(self.len) < INLINE {
+        if self.ring_takes_push() {
             let tail = (usize::from(self.head) + usize::from(self.len)) % INLINE;
             self.ring[tail] = Some(h.value);
             self.len += 1;
@@ -91,7 +96,7 @@ impl<T> Fifo<T> {
     /// the rest into the spill in one `extend` (an overflow's batch).
     pub(crate) fn extend_hinted(&mut self, items: impl IntoIterator<Item = Hinted<T>>) {
         let mut items = items.into_iter();
-        while usize::from(self.len) < INLINE && self.spill.as_ref().is_none_or(|s| s.is_empty()) {
+        while self.ring_takes_push() {
             match items.next() {
                 Some(h) => self.push_hinted(h),
                 None => return,

@@ -255,14 +255,25 @@ impl<T: Item> Local<T> {
     /// Writes a value at `index` (not yet published), noting the hint it
     /// carries, or asking the ring's hint if it carries none.
     fn write_hinted(&mut self, index: u32, h: Hinted<T>) {
-        if let Some(hs) = &mut self.hints {
-            let at = match h.at {
-                0 => (hs.hint)(&h.value) as usize,
-                at => at,
-            };
-            hs.at[(index & self.inner.mask) as usize] = at;
-        }
+        let at = match h.at {
+            0 => self.ask(&h.value),
+            at => at,
+        };
+        self.note(index, at);
         self.inner.write(index, h.value);
+    }
+
+    /// The ring's hint for `t`, a value the owner holds (0 without a hint).
+    fn ask(&self, t: &T) -> usize {
+        self.hints.as_ref().map_or(0, |h| (h.hint)(t) as usize)
+    }
+
+    /// Notes `at` as the hint of the value at `index` (if the ring keeps
+    /// hints).
+    fn note(&mut self, index: u32, at: usize) {
+        if let Some(h) = &mut self.hints {
+            h.at[(index & self.inner.mask) as usize] = at;
+        }
     }
 
     /// The hint noted for the value at `index` (0: none, or no hint set).
@@ -343,7 +354,7 @@ impl<T: Item> Local<T> {
             }
         });
         let t = Hinted {
-            at: self.hints.as_ref().map_or(0, |h| (h.hint)(&t) as usize),
+            at: self.ask(&t),
             value: t,
         };
         Ok(global.push_batch_hinted(batch.chain(std::iter::once(t))))
@@ -557,9 +568,7 @@ impl<T: Item> Stealer<T> {
             let raw = src.read(head.wrapping_add(i));
             let at = start.wrapping_add(i);
             dst.inner.slot(at).store(raw.as_ptr(), Ordering::Relaxed); // published below
-            if let Some(h) = &mut dst.hints {
-                h.at[(at & dst.inner.mask) as usize] = 0; // the victim's are its own
-            }
+            dst.note(at, 0); // the victim's hints are its own
         }
         let last = src.read(head.wrapping_add(n - 1));
         // Release: our slot reads happen-before the owner's rewrite of these
