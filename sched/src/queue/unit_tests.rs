@@ -74,10 +74,14 @@ fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
     assert_eq!(global.pop_batch(&mut q, |len| len), Some(tok(4)));
     assert_eq!(q.queued_hints(), [4096, 2 * 4096, 5 * 4096, 6 * 4096]);
     // Hints change nothing about what comes out, or in which order.
-    let order: Vec<usize> = std::iter::from_fn(|| q.pop(true))
+    assert_eq!(popped(&mut q), [3, 1, 2, 5, 6]);
+}
+
+/// Everything the owner pops, in order (`runnext` may run).
+fn popped(q: &mut ring::Local<Tok>) -> Vec<usize> {
+    std::iter::from_fn(|| q.pop(true))
         .map(|(t, _)| t.get())
-        .collect();
-    assert_eq!(order, [3, 1, 2, 5, 6]);
+        .collect()
 }
 
 /// Another made-up address per token, told apart from [`hint`]'s.
@@ -103,10 +107,7 @@ fn an_overflow_carries_its_hints_to_the_ring_that_refills_from_it() {
     let mut want: Vec<usize> = (2..=4).map(|i| addr(other_hint, i)).collect();
     want.extend([5, 6, 7, 8, 17].map(|i| addr(hint, i)));
     assert_eq!(refilled.queued_hints(), want);
-    let order: Vec<usize> = std::iter::from_fn(|| refilled.pop(true))
-        .map(|(t, _)| t.get())
-        .collect();
-    assert_eq!(order, [2, 3, 4, 5, 6, 7, 8, 17]);
+    assert_eq!(popped(&mut refilled), [2, 3, 4, 5, 6, 7, 8, 17]);
 }
 
 #[test]

@@ -37,15 +37,18 @@ impl WakeAt {
 
     /// sysmon starts a round; it scans the Ps after this.
     pub(crate) fn sysmon_awake(&self) {
-        // SeqCst store and fence: the sysmon half of the pattern above.
+        // SeqCst store and fence: the sysmon half of the pattern above;
+        // pairs with the fence in `blocking_call_must_wake` (after the M's
+        // P_SYSCALL store).
         self.0.store(AWAKE, SeqCst);
         fence(SeqCst);
     }
 
     /// sysmon, after its scan, will sleep until `at`.
     pub(crate) fn sysmon_sleeps_until(&self, at: u64) {
-        // Relaxed: read as a hint by both callers below; the blocking-call
-        // guarantee rests on the AWAKE store of the same round.
+        // Relaxed: pairs with nothing; read as a hint by both callers
+        // below. The blocking-call guarantee rests on the AWAKE store of
+        // the same round.
         self.0.store(at, Relaxed);
     }
 
