@@ -41,6 +41,7 @@ WORKLOADS = {
     "idle_memory": (100_000, 10_000, "bytes/goroutine", None),
     "idle_join": (100_000, 10_000, "bytes/goroutine", None),
     "fib": (30, 25, "ms/run", 1e6),
+    "fib_warm": (30, 25, "ms/run", 1e6),
     "imbalanced": (10_000, 1_000, "ms/run", 1e6),
     "chan_throughput": (1_000_000, 10_000, "ns/message", 1),
     "mutex": (1_000_000, 10_000, "ns/lock", 1),
@@ -56,7 +57,7 @@ WORKLOADS = {
 # core at that moment), so the median says which side holds the majority.
 # With 15 runs, two harness runs at one commit put sched's share of fast
 # runs at 10 and 5 of 15; 45 runs (a few seconds more) narrow that.
-MORE_RUNS = {"fib": 9}
+MORE_RUNS = {"fib": 9, "fib_warm": 9}
 PROCS = [1, 2]
 IMPLS = ["sched", "go", "tokio"]
 
@@ -190,6 +191,7 @@ class Cell:
     ns: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
     bytes_per_g: list[float] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)
     results: set[str] = field(default_factory=set)
     status: str = "ok"  # ok | unsupported | timeout | failed
     note: str = ""
@@ -237,6 +239,8 @@ def run_one(cmd: list[str], workload: str, n: int, procs: int, policy: str | Non
     cell.results.add(f["result"])
     if "bytes_per_g" in f:
         cell.bytes_per_g.append(float(f["bytes_per_g"]))
+    if "faults" in f:
+        cell.faults.append(int(f["faults"]))
     m = re.search(r"stats PStats \{(.*)\}", r.stderr)
     if m:
         cell.stats = m.group(1).strip()
@@ -443,6 +447,24 @@ def main() -> None:
     log(f"ok: {len(raw)} runs; reports in {out}")
 
 
+def cold_warm_rows(workloads, procs, cells) -> list[str]:
+    """The fib vs fib_warm table: medians, first-use cost, page faults."""
+    if not {"fib", "fib_warm"} <= set(workloads):
+        return []
+    rows = ["| P | impl | fib ms | fib_warm ms | first use ms | faults fib | faults fib_warm |",
+            "|---|---|---|---|---|---|---|"]
+    for p in procs:
+        for imp in IMPLS:
+            cw = [cells.get((w, p, imp)) for w in ("fib", "fib_warm")]
+            sw = [summary(w, c) if c else None for w, c in zip(("fib", "fib_warm"), cw)]
+            if not all(sw):
+                continue
+            f = [f"{statistics.median(c.faults):g}" if c.faults else "–" for c in cw]
+            rows.append(f"| {p} | {imp} | {sw[0][0]:.3f} | {sw[1][0]:.3f} | "
+                        f"{sw[0][0] - sw[1][0]:.3f} | {f[0]} | {f[1]} |")
+    return rows
+
+
 def differences() -> str:
     """README's "Unavoidable differences" section, for RESULTS.md."""
     text = (BENCH / "README.md").read_text()
@@ -518,6 +540,8 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
                       f"{fmt(s[0]) if s else cells.get(('idle_memory', p, 'sched'), Cell()).status} | | | | | "
                       f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} |")
 
+    cold = cold_warm_rows(workloads, procs, cells)
+
     st = ["| workload | P | runs | runnext | local | global | stolen in | steal attempts | "
           "parks | preemptions | spins |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for wl in workloads:
@@ -532,7 +556,14 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
     table = ["# sched vs Go vs tokio", ""] + head + t + [""]
     if notes:
         table += ["Cells without numbers:", ""] + notes + [""]
-    table += ["## Targets (from the issues)", "", *tg, "",
+    table += ["## Targets (from the issues)", "", *tg, ""]
+    if cold:
+        table += ["## fib cold and warm", "",
+                  "`fib` times the first fork-join on a fresh runtime; `fib_warm` the second, "
+                  "after an untimed one on the same runtime. Their gap is what first use costs "
+                  "(new stacks for sched and Go, new task memory for tokio). Faults: minor page "
+                  "faults of the whole process during the timed part, median.", "", *cold, ""]
+    table += [
               "## sched counters (`rt.stats()`, totals of the last run)", "", *st, ""]
     if problems:
         table += ["## PROBLEMS", ""] + [f"- {p}" for p in problems] + [""]

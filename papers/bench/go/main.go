@@ -8,7 +8,8 @@
 // and tokio programs take. Timing starts after the process and runtime are
 // up and stops when the workload's result is known. The program prints one
 // line: name=… impl=go procs=… n=… ns_per_op=… rss_kb=… result=…
-// (idle_memory adds bytes_per_g=…). Standard library only.
+// (idle_memory adds bytes_per_g=…, fib and fib_warm add faults=…).
+// Standard library only.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -45,6 +47,9 @@ func main() {
 	if r.bytesPerG != 0 {
 		line += fmt.Sprintf(" bytes_per_g=%.0f", r.bytesPerG)
 	}
+	if r.faults >= 0 {
+		line += fmt.Sprintf(" faults=%d", r.faults)
+	}
 	fmt.Println(line)
 }
 
@@ -53,6 +58,7 @@ type outcome struct {
 	ops       int64 // what ns_per_op divides by
 	result    uint64
 	bytesPerG float64
+	faults    int64 // fib only: minor page faults in the measured part; -1 elsewhere
 }
 
 type workload struct {
@@ -68,6 +74,7 @@ var workloads = map[string]workload{
 	"idle_memory":     {100_000, idleMemory},
 	"idle_join":       {100_000, idleJoin},
 	"fib":             {30, fib},
+	"fib_warm":        {30, fibWarm},
 	"imbalanced":      {10_000, imbalanced},
 	"chan_throughput": {1_000_000, chanThroughput},
 	"mutex":           {1_000_000, mutex},
@@ -101,7 +108,7 @@ func spawnJoin(n int) outcome {
 	for _, v := range res {
 		sum += v
 	}
-	return outcome{since(t0), int64(n), sum, 0}
+	return outcome{since(t0), int64(n), sum, 0, -1}
 }
 
 // pingpong: two goroutines, two unbuffered channels, n round trips.
@@ -122,7 +129,7 @@ func pingpong(n int) outcome {
 	}
 	close(ping)
 	<-pong
-	return outcome{since(t0), int64(n), sum, 0}
+	return outcome{since(t0), int64(n), sum, 0, -1}
 }
 
 // yield: 3 goroutines, n yields each.
@@ -143,7 +150,7 @@ func yield(n int) outcome {
 		}()
 	}
 	wg.Wait()
-	return outcome{since(t0), int64(3 * n), count, 0}
+	return outcome{since(t0), int64(3 * n), count, 0, -1}
 }
 
 // skynet: a tree of n leaves, 10 children per node, sums sent back over
@@ -153,7 +160,7 @@ func skynet(n int) outcome {
 	c := make(chan uint64, 1)
 	go skynetNode(c, 0, uint64(n))
 	sum := <-c
-	return outcome{since(t0), 1, sum, 0}
+	return outcome{since(t0), 1, sum, 0, -1}
 }
 
 func skynetNode(c chan uint64, num, size uint64) {
@@ -199,7 +206,7 @@ func idleMemory(n int) outcome {
 		ch <- uint64(i)
 	}
 	done.Wait()
-	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n)}
+	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n), -1}
 }
 
 // idle_join: idle memory without channels on the sched side — a chain of n
@@ -233,14 +240,36 @@ func idleJoin(n int) outcome {
 	after := rssKB("VmRSS")
 	close(release)
 	sum := <-first
-	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n)}
+	return outcome{spawnNs, int64(n), sum, float64(after-before) * 1024 / float64(n), -1}
 }
 
 // fib: fork-join fib(n), goroutine per call above the cutoff 20.
 func fib(n int) outcome {
+	faults := minorFaults()
 	t0 := time.Now()
 	r := fibPar(n)
-	return outcome{since(t0), 1, r, 0}
+	ns := since(t0)
+	return outcome{ns, 1, r, 0, minorFaults() - faults}
+}
+
+// fibWarm: fib once untimed, then fib timed, so stacks and code are warm;
+// the gap to fib is what a fresh runtime pays on first use.
+func fibWarm(n int) outcome {
+	warm := fib(n)
+	o := fib(n)
+	if warm.result != o.result {
+		panic("fib_warm: the two runs disagree")
+	}
+	return o
+}
+
+// minorFaults: minor page faults of the whole process so far (getrusage).
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt
 }
 
 func fibPar(n int) uint64 {
@@ -287,7 +316,7 @@ func imbalanced(n int) outcome {
 	for _, v := range res {
 		sum += v
 	}
-	return outcome{since(t0), 1, sum, 0}
+	return outcome{since(t0), 1, sum, 0, -1}
 }
 
 // chan_throughput: one producer, one consumer, channel of 128 slots.
@@ -304,7 +333,7 @@ func chanThroughput(n int) outcome {
 	for v := range ch {
 		sum += v
 	}
-	return outcome{since(t0), int64(n), sum, 0}
+	return outcome{since(t0), int64(n), sum, 0, -1}
 }
 
 // mutex: 8 goroutines, n increments in total under one mutex.
@@ -326,7 +355,7 @@ func mutex(n int) outcome {
 		}()
 	}
 	wg.Wait()
-	return outcome{since(t0), int64(n / workers * workers), counter, 0}
+	return outcome{since(t0), int64(n / workers * workers), counter, 0, -1}
 }
 
 // select: two producers on two unbuffered channels, one consumer selecting
@@ -355,7 +384,7 @@ func selectTwo(n int) outcome {
 			sum += v
 		}
 	}
-	return outcome{since(t0), int64(2 * half), sum, 0}
+	return outcome{since(t0), int64(2 * half), sum, 0, -1}
 }
 
 // chained_spawn (tokio): each goroutine spawns the next, the last signals.
@@ -375,7 +404,7 @@ func chainedSpawn(n int) outcome {
 		go iter(n)
 		total += <-done
 	}
-	return outcome{since(t0), microReps, total, 0}
+	return outcome{since(t0), microReps, total, 0, -1}
 }
 
 // ping_pong (tokio): n pairs; each pair exchanges one message each way over
@@ -405,7 +434,7 @@ func tokioPingPong(n int) outcome {
 		}()
 		total += <-done
 	}
-	return outcome{since(t0), microReps, total, 0}
+	return outcome{since(t0), microReps, total, 0, -1}
 }
 
 // spawn_many (tokio): n goroutines each decrement a counter; main joins all.
@@ -425,7 +454,7 @@ func spawnMany(n int) outcome {
 		wg.Wait()
 		total += uint64(int64(n) - rem)
 	}
-	return outcome{since(t0), microReps, total, 0}
+	return outcome{since(t0), microReps, total, 0, -1}
 }
 
 // yield_many (tokio): 200 goroutines × n yields; main joins all.
@@ -449,7 +478,7 @@ func yieldMany(n int) outcome {
 		wg.Wait()
 		total += count
 	}
-	return outcome{since(t0), microReps, total, 0}
+	return outcome{since(t0), microReps, total, 0, -1}
 }
 
 // rssKB reads a field (VmRSS, VmHWM) of /proc/self/status in KiB.

@@ -64,6 +64,9 @@ pub struct Outcome {
     pub result: u64,
     /// `idle_memory` only: RSS growth per blocked goroutine.
     pub bytes_per_g: Option<f64>,
+    /// `fib` and `fib_warm` only: minor page faults of the whole process
+    /// during the measured part ([`minor_faults`]).
+    pub faults: Option<u64>,
 }
 
 impl Outcome {
@@ -73,6 +76,7 @@ impl Outcome {
             ops,
             result,
             bytes_per_g: None,
+            faults: None,
         }
     }
 }
@@ -90,6 +94,9 @@ pub fn line(args: &Args, imp: &str, n: u64, o: &Outcome) -> String {
     if let Some(b) = o.bytes_per_g {
         s.push_str(&format!(" bytes_per_g={b:.0}"));
     }
+    if let Some(f) = o.faults {
+        s.push_str(&format!(" faults={f}"));
+    }
     s
 }
 
@@ -99,7 +106,7 @@ pub fn default_n(workload: &str) -> Option<u64> {
         "spawn_join" | "pingpong" | "skynet" | "chan_throughput" | "mutex" | "select" => 1_000_000,
         "yield" => 10_000_000,
         "idle_memory" | "idle_join" => 100_000,
-        "fib" => 30,
+        "fib" | "fib_warm" => 30,
         "imbalanced" | "spawn_many" => 10_000,
         "chained_spawn" | "ping_pong" | "yield_many" => 1_000,
         _ => return None,
@@ -137,6 +144,20 @@ pub fn status_kb(field: &str) -> u64 {
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Minor page faults of this process so far, all threads together (field
+/// 10 of `/proc/self/stat`, which sums the thread group); 0 if unreadable.
+/// Read outside the timed part: it costs a file read.
+pub fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; fields after it are plain.
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after_comm
+        .split_whitespace()
+        .nth(7)
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
 
@@ -205,5 +226,18 @@ mod tests {
     #[test]
     fn rss_is_read() {
         assert!(peak_rss_kb() > 0);
+    }
+
+    #[test]
+    fn minor_faults_count_first_touches() {
+        let before = minor_faults();
+        assert!(before > 0, "a running process has faulted some pages in");
+        // 64 fresh pages, each written once: the count must rise.
+        let mut v = vec![0u8; 64 * 4096];
+        for page in v.chunks_mut(4096) {
+            page[0] = 1;
+        }
+        std::hint::black_box(&v);
+        assert!(minor_faults() > before);
     }
 }

@@ -37,6 +37,7 @@ fn body(workload: &str) -> Result<Body, String> {
         "spawn_join" => spawn_join,
         "yield" => yield_,
         "fib" => fib,
+        "fib_warm" => fib_warm,
         "imbalanced" => imbalanced,
         "mutex" => mutex,
         "spawn_many" => spawn_many,
@@ -87,9 +88,22 @@ fn yield_(n: u64) -> Outcome {
 
 /// fib: fork-join fib(n), a goroutine per call above the cutoff.
 fn fib(n: u64) -> Outcome {
+    let faults = common::minor_faults();
     let t0 = Instant::now();
     let r = fib_par(std::hint::black_box(n));
-    Outcome::new(t0.elapsed(), 1, r)
+    let mut o = Outcome::new(t0.elapsed(), 1, r);
+    o.faults = Some(common::minor_faults() - faults);
+    o
+}
+
+/// fib_warm: `fib` once untimed, then `fib` timed on the same runtime, so
+/// the stacks (sched), task memory (tokio) and code it needs are warm. The
+/// gap to `fib` is what a fresh runtime pays on first use.
+fn fib_warm(n: u64) -> Outcome {
+    let warm = fib(n);
+    let o = fib(n);
+    assert_eq!(warm.result, o.result, "fib_warm: the two runs disagree");
+    o
 }
 
 fn fib_par(n: u64) -> u64 {

@@ -51,6 +51,7 @@ fn rt_spawn(name: String, n: u64) -> tokio::task::JoinHandle<Result<Outcome, Str
             "idle_memory" => idle_memory(n).await,
             "idle_join" => idle_join(n).await,
             "fib" => fib(n).await,
+            "fib_warm" => fib_warm(n).await,
             "imbalanced" => imbalanced(n).await,
             "chan_throughput" => chan_throughput(n).await,
             "mutex" => mutex(n).await,
@@ -217,9 +218,19 @@ async fn idle_join(n: u64) -> Outcome {
 }
 
 async fn fib(n: u64) -> Outcome {
+    let faults = common::minor_faults();
     let t0 = Instant::now();
     let r = fib_par(std::hint::black_box(n)).await;
-    Outcome::new(t0.elapsed(), 1, r)
+    let mut o = Outcome::new(t0.elapsed(), 1, r);
+    o.faults = Some(common::minor_faults() - faults);
+    o
+}
+
+async fn fib_warm(n: u64) -> Outcome {
+    let warm = fib(n).await;
+    let o = fib(n).await;
+    assert_eq!(warm.result, o.result, "fib_warm: the two runs disagree");
+    o
 }
 
 fn fib_par(n: u64) -> Pin<Box<dyn Future<Output = u64> + Send>> {
