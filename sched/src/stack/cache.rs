@@ -36,15 +36,16 @@ impl StackCache {
     }
 
     /// A stack from the cache, refilling it from the shared pool when empty
-    /// and making a new stack when the pool has none free.
+    /// and making new stacks, half a cache at once, when the pool has none
+    /// free (`pool.rs`, "Fresh batches").
     pub fn get(&mut self) -> io::Result<Stack> {
         if self.stacks.is_empty() {
             self.pool.take_free(CACHE_BATCH, &mut self.stacks);
         }
-        match self.stacks.pop() {
-            Some(stack) => Ok(stack),
-            None => self.pool.alloc(),
+        if self.stacks.is_empty() {
+            self.pool.alloc_fresh(CACHE_BATCH, &mut self.stacks)?;
         }
+        Ok(self.stacks.pop().expect("alloc_fresh appended a stack"))
     }
 
     /// Keeps `stack` for reuse, spilling half the cache when full.

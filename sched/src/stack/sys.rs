@@ -117,6 +117,74 @@ pub(crate) unsafe fn install_guard(addr: usize, len: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Applies `advice` to every `(addr, len)` range with one `process_madvise`
+/// call on this process (Linux ≥ 6.13 accepts any advice for the caller
+/// itself), so a batch of fresh stacks costs one kernel entry per advice
+/// instead of one per stack. Falls back to one `madvise` per range when the
+/// kernel refuses the batch or advises only part of it (both calls are
+/// idempotent for the advice used here: guard install and populate).
+///
+/// # Safety
+/// Every range lies in a mapping of ours that no live reference points into,
+/// and `advice` only changes how the ranges fault, not what they hold.
+pub(crate) unsafe fn advise_many(ranges: &[(usize, usize)], advice: libc::c_int) -> io::Result<()> {
+    let iov: Vec<libc::iovec> = ranges
+        .iter()
+        .map(|&(addr, len)| libc::iovec {
+            iov_base: addr as *mut libc::c_void,
+            iov_len: len,
+        })
+        .collect();
+    let total: usize = ranges.iter().map(|r| r.1).sum();
+    if let Some(fd) = self_pidfd() {
+        // SAFETY: `iov` is a valid array of `iov.len()` iovecs for the call's
+        // duration; the caller guarantees the ranges and the advice are safe.
+        let done = unsafe {
+            libc::syscall(
+                libc::SYS_process_madvise,
+                fd,
+                iov.as_ptr(),
+                iov.len(),
+                advice,
+                0u32,
+            )
+        };
+        if usize::try_from(done) == Ok(total) {
+            return Ok(());
+        }
+    }
+    for &(addr, len) in ranges {
+        // SAFETY: as above, range by range.
+        let rc = unsafe { libc::madvise(addr as *mut libc::c_void, len, advice) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// A pidfd of this process for `process_madvise`; `None` where
+/// `pidfd_open` fails (Linux < 5.3, or a seccomp filter). Opened once per
+/// process and kept (one descriptor, close-on-exec). The pid is checked on
+/// every call: a child made by `fork` inherits the parent's pidfd, and
+/// advising through it would target the parent, so a child opens its own.
+fn self_pidfd() -> Option<libc::c_int> {
+    static FD: std::sync::Mutex<Option<(libc::pid_t, libc::c_int)>> = std::sync::Mutex::new(None);
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    let mut fd = FD.lock().unwrap_or_else(|e| e.into_inner());
+    match *fd {
+        Some((owner, fd)) if owner == pid => Some(fd).filter(|&fd| fd >= 0),
+        _ => {
+            // SAFETY: pidfd_open has no memory-safety preconditions.
+            let opened = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0u32) };
+            let opened = libc::c_int::try_from(opened).unwrap_or(-1);
+            *fd = Some((pid, opened));
+            Some(opened).filter(|&fd| fd >= 0)
+        }
+    }
+}
+
 /// Returns the physical pages of `[addr, addr + len)` to the kernel
 /// (`MADV_DONTNEED`): the next touch reads zeroes.
 ///

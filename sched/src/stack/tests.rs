@@ -302,6 +302,14 @@ fn free_stacks_beyond_the_warm_limit_return_their_pages() {
 #[test]
 fn cache_refills_and_spills_half_a_cache() {
     let pool = pool(GuardMode::Auto);
+    // Free stacks in the pool first, so that every refill below takes free
+    // ones (a dry pool makes new ones: the next test).
+    drop(
+        (0..CACHE_CAPACITY + 1)
+            .map(|_| pool.alloc().unwrap())
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(pool.stats().warm, CACHE_CAPACITY + 1);
     let mut cache = StackCache::new(&pool);
     let stacks: Vec<Stack> = (0..CACHE_CAPACITY + 1)
         .map(|_| cache.get().unwrap())
@@ -325,6 +333,74 @@ fn cache_refills_and_spills_half_a_cache() {
     drop(other);
     drop(_s);
     assert_eq!(pool.stats().handed_out, 0);
+}
+
+/// Whether the page at `addr` is resident (`mincore`).
+fn resident(addr: usize) -> bool {
+    let mut v = 0u8;
+    // SAFETY: `addr` is page aligned and lies in a mapping of the caller's;
+    // `v` receives the one byte mincore writes for one page.
+    let rc = unsafe { libc::mincore(addr as *mut libc::c_void, sys::page_size(), &mut v) };
+    assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+    v & 1 == 1
+}
+
+#[test]
+fn dry_pool_makes_half_a_cache_of_guarded_stacks_at_once() {
+    if !guard_install_supported() {
+        return; // the canary and mprotect kinds: next test
+    }
+    let pool = pool(GuardMode::MadviseGuard);
+    let mut cache = StackCache::new(&pool);
+    let first = cache.get().unwrap();
+    assert_eq!(
+        cache.len(),
+        CACHE_BATCH - 1,
+        "the rest of the batch is cached"
+    );
+    assert_eq!(pool.stats().slab_stacks, CACHE_BATCH);
+    assert_eq!(pool.stats().handed_out, CACHE_BATCH);
+    let mut batch = vec![first];
+    batch.extend((1..CACHE_BATCH).map(|_| cache.get().unwrap()));
+    assert_eq!(pool.stats().slab_stacks, CACHE_BATCH, "no refill yet");
+    let page = sys::page_size();
+    for s in &batch {
+        let info = s.info();
+        // Before anything touches the stack: its top page (where a
+        // coroutine's first frame goes) is faulted in, the rest is not.
+        assert!(resident(info.base - page), "top page populated");
+        assert!(!resident(info.base - 2 * page), "only the top page");
+        assert_guarded(s);
+    }
+    // The next one starts a new batch.
+    let _next = cache.get().unwrap();
+    assert_eq!(pool.stats().slab_stacks, 2 * CACHE_BATCH);
+}
+
+#[test]
+fn dry_pool_makes_other_kinds_one_at_a_time() {
+    for mode in [GuardMode::Canary, GuardMode::Mprotect] {
+        let pool = pool(mode);
+        let mut cache = StackCache::new(&pool);
+        let _s = cache.get().unwrap();
+        assert_eq!(cache.len(), 0, "{mode:?}");
+        assert_eq!(pool.stats().handed_out, 1, "{mode:?}");
+    }
+}
+
+#[test]
+fn advise_many_populates_every_range() {
+    let page = sys::page_size();
+    let base = sys::map(8 * page).unwrap();
+    let ranges: Vec<(usize, usize)> = (0..4).map(|i| (base + 2 * i * page, page)).collect();
+    // SAFETY: the mapping was just made and nothing refers to it;
+    // populating writes nothing the program can see.
+    unsafe { sys::advise_many(&ranges, libc::MADV_POPULATE_WRITE) }.unwrap();
+    for i in 0..8 {
+        assert_eq!(resident(base + i * page), i % 2 == 0, "page {i}");
+    }
+    // SAFETY: as above; unmapped whole.
+    unsafe { sys::unmap(base, 8 * page) };
 }
 
 #[test]
