@@ -34,17 +34,19 @@
 //! **Fresh batches.** A per-P cache that finds the pool without free stacks
 //! gets half a cache of new ones at once (`alloc_fresh`), where stacks are
 //! slab-guarded: the slots are carved under one lock, their guards are
-//! installed by one `process_madvise` call and their top pages, where each
-//! coroutine's first frame goes, are faulted in by another
-//! (`MADV_POPULATE_WRITE`). One at a time, a new stack cost a `madvise` and
-//! a page fault, each entering a kernel whose code had gone cold since the
-//! last one. fib(30) at 1 P takes 26 new stacks; with its leaves emptied so
-//! that first use dominates, a fresh run went from 128 to 114 µs (paired
-//! medians of 60 runs; the same run on warm stacks takes 53). What is left
-//! is the kernel's own work: in a batch, about 0.5 µs per guard and 1.3 µs
-//! per populated page on the development VM. The price: up to
-//! `CACHE_BATCH - 1` carved stacks per P whose top page is resident before
-//! a goroutine needs it (28 KiB per P at most).
+//! installed by one `process_madvise` call, and their top pages, where each
+//! coroutine's first frame goes, are touched in a row. One at a time, a new
+//! stack cost a `madvise` and a page fault, each entering a kernel whose
+//! code had gone cold since the last one, and at 2 P every `madvise` took
+//! the process's `mmap_lock` against the other P. Measured (paired runs):
+//! fib(30) with its leaves emptied, so that first use dominates, 0.947 at
+//! 1 P (26 new stacks); idle_memory's spawn-until-started time 0.80 at 2 P.
+//! The pages are touched, not populated with `MADV_POPULATE_WRITE`: that
+//! holds `mmap_lock` for the whole batch, and at 2 P it convoyed with the
+//! other P's `mprotect` (malloc growing its arena), idle_memory 1.13 where
+//! touching gave 0.80; page faults take only the VMA's lock. The price:
+//! up to `CACHE_BATCH - 1` carved stacks per P whose top page is resident
+//! before a goroutine needs it (28 KiB per P at most).
 //!
 //! Allocation syscalls (`mmap`, guard installation) run outside the lock
 //! except the rare mapping of a new slab.
@@ -263,12 +265,12 @@ impl StackPool {
             self.shared.lock().handed_out -= raws.len();
             return Err(e);
         }
-        let page = sys::page_size();
-        let tops: Vec<(usize, usize)> = raws.iter().map(|r| (r.info.base - page, page)).collect();
-        // SAFETY: as above; populating only faults in zeroed pages, which is
-        // what the first touch would do. Best effort: a page left out is
-        // faulted in by its first touch as before.
-        let _ = unsafe { sys::advise_many(&tops, libc::MADV_POPULATE_WRITE) };
+        for raw in &raws {
+            // SAFETY: the slot was just carved and is owned by nobody yet;
+            // its top word lies in the usable, read-write region. Writing
+            // the zero it already reads changes nothing but residency.
+            unsafe { ((raw.info.base - 8) as *mut u64).write_volatile(0) };
+        }
         out.extend(
             raws.into_iter()
                 .map(|raw| Stack::new(raw, Arc::clone(&self.shared))),

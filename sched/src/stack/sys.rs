@@ -122,7 +122,7 @@ pub(crate) unsafe fn install_guard(addr: usize, len: usize) -> io::Result<()> {
 /// itself), so a batch of fresh stacks costs one kernel entry per advice
 /// instead of one per stack. Falls back to one `madvise` per range when the
 /// kernel refuses the batch or advises only part of it (both calls are
-/// idempotent for the advice used here: guard install and populate).
+/// idempotent for guard install, what the pool uses it for, and populate).
 ///
 /// # Safety
 /// Every range lies in a mapping of ours that no live reference points into,

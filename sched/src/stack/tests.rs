@@ -368,7 +368,7 @@ fn dry_pool_makes_half_a_cache_of_guarded_stacks_at_once() {
         let info = s.info();
         // Before anything touches the stack: its top page (where a
         // coroutine's first frame goes) is faulted in, the rest is not.
-        assert!(resident(info.base - page), "top page populated");
+        assert!(resident(info.base - page), "top page touched");
         assert!(!resident(info.base - 2 * page), "only the top page");
         assert_guarded(s);
     }
