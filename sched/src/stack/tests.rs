@@ -404,6 +404,22 @@ fn advise_many_populates_every_range() {
 }
 
 #[test]
+fn advise_many_reports_a_range_outside_any_mapping() {
+    let page = sys::page_size();
+    let base = sys::map(2 * page).unwrap();
+    // SAFETY: the mapping was just made; its second page is unmapped again,
+    // so the range below lies in no mapping at all.
+    unsafe { sys::unmap(base + page, page) };
+    let ranges = [(base, page), (base + page, page)];
+    // SAFETY: the first range is ours and unreferenced; the second is not
+    // mapped, which the kernel must refuse (batch and fallback alike).
+    let err = unsafe { sys::advise_many(&ranges, libc::MADV_POPULATE_WRITE) }.unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOMEM), "{err}");
+    // SAFETY: the first page is still ours; unmapped now.
+    unsafe { sys::unmap(base, page) };
+}
+
+#[test]
 fn pool_outlives_its_handle_while_stacks_are_out() {
     let pool = pool(GuardMode::Auto);
     let stack = pool.alloc().unwrap();
