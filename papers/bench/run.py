@@ -199,12 +199,13 @@ class Cell:
 
 
 def ablation_n(wl: str, quick: bool) -> int:
-    """Ablation sizes: a tenth of the full sizes (fib keeps 30), so that six
-    policies × every workload fit in the time box; quick sizes when quick."""
+    """Ablation sizes: a tenth of the full sizes (fib and fib_warm keep 30:
+    their size is a depth), so that six policies × every workload fit in
+    the time box; quick sizes when quick."""
     full, small = WORKLOADS[wl][0], WORKLOADS[wl][1]
     if quick:
         return small
-    return full if wl == "fib" else full // 10
+    return full if wl in ("fib", "fib_warm") else full // 10
 
 
 def run_one(cmd: list[str], workload: str, n: int, procs: int, policy: str | None,
@@ -581,7 +582,7 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
 
     a = ["# Policy ablation (sched only)", "",
          f"Same run; {1 if args.quick else args.ablation_runs} interleaved run(s) per cell "
-         f"(policies interleaved); sizes: {'quick' if args.quick else 'a tenth of the full sizes (fib: 30)'}; "
+         f"(policies interleaved); sizes: {'quick' if args.quick else 'a tenth of the full sizes (fib and fib_warm: 30)'}; "
          f"median; ×r = relative to the `go` column.", ""] + \
         ["| workload | unit | P | " + " | ".join(f"`{s}`" for s, _ in ABLATION) + " |",
          "|---|---|---|" + "---|" * len(ABLATION)]
