@@ -6,8 +6,10 @@
 //!
 //! Per mode: ns per fresh allocation, map entries used, ns per free (most go
 //! cold: `MADV_DONTNEED`), ns per reused allocation, and RSS per idle
-//! goroutine (a coroutine suspended once on every stack). Then the cost of a
-//! resume + suspend round trip and of a per-P cache get + put.
+//! goroutine (a coroutine suspended once on every stack). Then the first use
+//! of a new stack, one at a time and in a per-P cache's batches (26 is what
+//! fib(30) at 1 P needs at once), and the cost of a resume + suspend round
+//! trip and of a per-P cache get + put.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -118,6 +120,34 @@ fn switch_cost(rounds: usize) {
     );
 }
 
+/// The first use of `n` new stacks, each started as a suspended coroutine
+/// (so its top page is written): one at a time from the shared pool, then
+/// from a per-P cache, which makes new stacks half a cache at once (one
+/// guard `process_madvise` per batch, top pages touched in a row). Each
+/// side gets a fresh pool, so every stack is new.
+fn first_use(n: usize) {
+    let start = |s: Stack| {
+        let mut c = Coro::new(s, Box::new(suspend));
+        assert!(matches!(c.resume(), CoroState::Suspended));
+        c
+    };
+    let pool = StackPool::new(StackConfig::default()).unwrap();
+    let t = Instant::now();
+    let single: Vec<Coro> = (0..n).map(|_| start(pool.alloc().unwrap())).collect();
+    let single_ns = ns_per(t, n);
+    drop(single);
+    let pool = StackPool::new(StackConfig::default()).unwrap();
+    let mut cache = StackCache::new(&pool);
+    let t = Instant::now();
+    let cached: Vec<Coro> = (0..n).map(|_| start(cache.get().unwrap())).collect();
+    let cached_ns = ns_per(t, n);
+    drop(cached);
+    println!(
+        "first use of a new stack ({n} stacks, guard + first frame): \
+         {single_ns:.0} ns one at a time, {cached_ns:.0} ns through a per-P cache"
+    );
+}
+
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
@@ -140,5 +170,7 @@ fn main() {
         GuardMode::MprotectThenCanary { guarded },
         n,
     );
+    first_use(26);
+    first_use(n.min(10_000));
     switch_cost(10_000_000);
 }
