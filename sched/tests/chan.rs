@@ -177,6 +177,50 @@ fn dropping_every_receiver_gives_a_blocked_sender_its_value() {
     });
 }
 
+/// Counts its drops.
+struct Tracked(Arc<AtomicUsize>);
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn buffered_values_drop_once_whichever_side_goes_last() {
+    rt(1).block_on(|| {
+        for receiver_first in [true, false] {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = chan::<Tracked>(2);
+            tx.send(Tracked(drops.clone())).unwrap();
+            tx.send(Tracked(drops.clone())).unwrap();
+            // The last sender finding no receiver (or the reverse) skips
+            // the close: the values go with the channel itself.
+            let (mut tx, mut rx) = (Some(tx), Some(rx));
+            if receiver_first {
+                drop(rx.take());
+            } else {
+                drop(tx.take());
+            }
+            let after_first = drops.load(SeqCst);
+            // A last receiver discards the buffer at once (Go drops
+            // nothing, but nobody can receive it any more).
+            assert_eq!(after_first, if receiver_first { 2 } else { 0 });
+            drop((tx, rx));
+            assert_eq!(drops.load(SeqCst), 2, "receiver first: {receiver_first}");
+        }
+    });
+}
+
+#[test]
+fn a_last_receiver_still_closes_for_a_sender_left_behind() {
+    rt(1).block_on(|| {
+        let (tx, rx) = chan::<u32>(0);
+        drop(rx);
+        assert_eq!(tx.send(1), Err(SendError(1)));
+        assert!(tx.close().is_err(), "already closed by the receiver's drop");
+    });
+}
+
 /// A blocked send or receive queues a reference to a waiter on its own
 /// stack. When the runtime ends under a goroutine still blocked, its stack
 /// is unwound: the entry must leave the queue with it, so the channel

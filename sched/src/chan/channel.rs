@@ -41,7 +41,7 @@ use crate::queue::{SpinGuard, SpinMutex};
 use crate::time::Instant;
 use model::ObjId;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Acquire, Ordering::Relaxed};
 use std::sync::Arc;
 
 type Queue<T> = WaitQueue<Entry<T>>;
@@ -167,6 +167,23 @@ impl<T> Chan<T> {
 
     pub(crate) fn cap(&self) -> usize {
         self.cap
+    }
+
+    /// Whether a `Sender` handle is left. A last handle of one side that
+    /// finds none of the other left skips `close`: with no handle at all,
+    /// no goroutine can wait on the channel or look at it again (a waiter
+    /// holds its handle while it waits), and buffered values drop with the
+    /// channel itself. That saves the lock of one close per channel.
+    pub(crate) fn has_senders(&self) -> bool {
+        // Acquire: pairs with the last sender's AcqRel decrement (a zero
+        // read means that drop is over).
+        self.senders.load(Acquire) != 0
+    }
+
+    /// Whether a `Receiver` handle is left ([`Chan::has_senders`]).
+    pub(crate) fn has_receivers(&self) -> bool {
+        // Acquire: as in `has_senders`, with the receivers' decrements.
+        self.receivers.load(Acquire) != 0
     }
 
     /// The channel's state, locked (`queue::SpinMutex`: the critical

@@ -126,7 +126,7 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         // AcqRel: as in `Sender::drop`.
-        if self.chan.receivers.fetch_sub(1, AcqRel) == 1 {
+        if self.chan.receivers.fetch_sub(1, AcqRel) == 1 && self.chan.has_senders() {
             self.chan.close(true);
         }
     }

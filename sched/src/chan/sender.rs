@@ -121,7 +121,10 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // AcqRel: the last dropper sees every other sender's drop before it
         // closes (pairs with the other droppers' Release decrements).
-        if self.chan.senders.fetch_sub(1, AcqRel) == 1 && self.chan.close_on_last_sender {
+        if self.chan.senders.fetch_sub(1, AcqRel) == 1
+            && self.chan.close_on_last_sender
+            && self.chan.has_receivers()
+        {
             self.chan.close(false);
         }
     }

@@ -70,11 +70,51 @@ impl Op {
     }
 }
 
+/// Ids a thread takes from [`NEXT_OBJECT`] at once, so that a new
+/// primitive costs no shared atomic: a channel made and dropped per
+/// request paid a contended `fetch_add` on one process-wide line.
+const ID_BLOCK: u64 = 1024;
+
 static NEXT_OBJECT: AtomicU64 = AtomicU64::new(1);
 
+thread_local! {
+    /// This thread's unused ids: `next..end` of its current block.
+    static IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
 /// A fresh object id for a new primitive (ids are unique per process; the
-/// deterministic engine renumbers them per run so traces are stable).
+/// deterministic engine renumbers them per run so traces are stable). Not
+/// inlined: the runtime reads its thread-locals through calls (llvm#98479,
+/// `runtime/context.rs`).
+#[inline(never)]
 pub(crate) fn new_object() -> ObjId {
-    // Relaxed: uniqueness only needs the RMW's atomicity.
-    ObjId(NEXT_OBJECT.fetch_add(1, Relaxed))
+    IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            // Relaxed: disjoint blocks need only the RMW's atomicity.
+            next = NEXT_OBJECT.fetch_add(ID_BLOCK, Relaxed);
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        ObjId(next)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_ids_are_unique_across_threads_and_never_zero() {
+        let per = 3 * ID_BLOCK as usize + 7;
+        let ids: Vec<u64> = (0..4)
+            .map(|_| std::thread::spawn(move || (0..per).map(|_| new_object().0).collect()))
+            .collect::<Vec<std::thread::JoinHandle<Vec<u64>>>>()
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        let unique: std::collections::HashSet<u64> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "an id was handed out twice");
+        assert!(!unique.contains(&0), "0 means no object");
+    }
 }

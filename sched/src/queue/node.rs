@@ -74,9 +74,28 @@ impl<T> NodeRc<T> {
     /// A node holding `value`, its block from this thread's free list
     /// of its size class if that has one (`blocks.rs`).
     pub(crate) fn new(value: T) -> NodeRc<T> {
+        NodeRc::with_count(value, 1)
+    }
+
+    /// Two references to a new node holding `value` (a channel's first
+    /// `Sender` and `Receiver`): the count starts at two, so the second
+    /// reference costs no atomic read-modify-write, as a clone would.
+    pub(crate) fn new_pair(value: T) -> (NodeRc<T>, NodeRc<T>) {
+        let first = NodeRc::with_count(value, 2);
+        // The count already includes this second reference.
+        let second = NodeRc {
+            ptr: first.ptr,
+            _owns: PhantomData,
+        };
+        (first, second)
+    }
+
+    /// A node holding `value` whose count starts at `count`; the caller
+    /// makes exactly `count` references to it.
+    fn with_count(value: T, count: usize) -> NodeRc<T> {
         let ptr = blocks::alloc(Layout::new::<Inner<T>>()).cast::<Inner<T>>();
         let inner = Inner {
-            count: AtomicUsize::new(1),
+            count: AtomicUsize::new(count),
             value,
         };
         // SAFETY: `ptr` is a fresh block of at least `Inner<T>`'s size and

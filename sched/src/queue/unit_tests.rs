@@ -312,6 +312,20 @@ mod node_rc {
     }
 
     #[test]
+    fn a_pair_is_two_references_to_one_node() {
+        let drops = Arc::new(StdAtomic::new(0));
+        let (a, b) = NodeRc::new_pair(Counted(drops.clone(), [3; 8]));
+        assert!(NodeRc::ptr_eq(&a, &b));
+        let c = b.clone();
+        drop(a);
+        drop(b);
+        assert_eq!(drops.load(SeqCst), 0, "the clone keeps the node");
+        assert_eq!(c.name(), 3);
+        drop(c);
+        assert_eq!(drops.load(SeqCst), 1, "dropped once, by the last reference");
+    }
+
+    #[test]
     fn nodes_freed_on_another_thread_are_kept_there_up_to_two_chains() {
         let drops = Arc::new(StdAtomic::new(0));
         let n = 2 * BATCH + 10;
