@@ -168,6 +168,10 @@ pub(crate) unsafe fn advise_many(ranges: &[(usize, usize)], advice: libc::c_int)
 /// process and kept (one descriptor, close-on-exec). The pid is checked on
 /// every call: a child made by `fork` inherits the parent's pidfd, and
 /// advising through it would target the parent, so a child opens its own.
+/// The inherited one is left open: by then its number may name a file the
+/// child reopened. (Were the number ever to name something else in this
+/// process, the call fails or the kernel refuses these advices for another
+/// process, and the per-range fallback runs.)
 fn self_pidfd() -> Option<libc::c_int> {
     static FD: std::sync::Mutex<Option<(libc::pid_t, libc::c_int)>> = std::sync::Mutex::new(None);
     // SAFETY: getpid has no preconditions.
