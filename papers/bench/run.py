@@ -282,6 +282,17 @@ def cell_text(workload: str, c: Cell) -> str:
     return f"{fmt(med)} ({fmt(lo)}–{fmt(hi)})"
 
 
+def paired(workload: str, a: Cell, b: Cell) -> str:
+    """The median of per-round ratios a/b: each round runs every
+    implementation back to back, so a round's ratio is free of the drift
+    between rounds that the ratio of medians carries (this VM's speed moves
+    10–30 % within an hour). "–" unless both cells have every round."""
+    va, vb = value(workload, a), value(workload, b)
+    if a.status != "ok" or b.status != "ok" or not va or len(va) != len(vb) or 0 in vb:
+        return "–"
+    return f"{statistics.median(x / y for x, y in zip(va, vb)):.2f}"
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else "–"
 
@@ -489,11 +500,13 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         f"- load average (1/5/15 min) before: {load_before}; after: {load_after}",
         *([f"- note: {args.label}"] if args.label else []),
         "- each program times only its workload (after process start and runtime build)",
+        "- paired: the median of per-round ratios (a round runs sched, Go and tokio back "
+        "to back), free of the drift between rounds that a ratio of medians carries",
         "",
     ]
     t = ["| workload | unit | P | sched | Go | tokio | sched/Go | sched/tokio | "
-         "peak RSS MiB sched / Go / tokio |",
-         "|---|---|---|---|---|---|---|---|---|"]
+         "paired sched/Go | paired sched/tokio | peak RSS MiB sched / Go / tokio |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
     chart, csv_rows = [], []
     for wl in workloads:
         unit = WORKLOADS[wl][2]
@@ -503,7 +516,8 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
             rss = " / ".join(f"{max(c[i].rss) / 1024:.0f}" if c[i].rss else "–" for i in IMPLS)
             t.append(f"| {wl} | {unit} | {p} | {cell_text(wl, c['sched'])} | "
                      f"{cell_text(wl, c['go'])} | {cell_text(wl, c['tokio'])} | "
-                     f"{ratio(med['sched'], med['go'])} | {ratio(med['sched'], med['tokio'])} | {rss} |")
+                     f"{ratio(med['sched'], med['go'])} | {ratio(med['sched'], med['tokio'])} | "
+                     f"{paired(wl, c['sched'], c['go'])} | {paired(wl, c['sched'], c['tokio'])} | {rss} |")
             if med["sched"]:
                 chart.append((f"{wl} P={p}", med["sched"] / med["go"] if med["go"] else None,
                               med["sched"] / med["tokio"] if med["tokio"] else None))
@@ -517,29 +531,34 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
                     "result": ";".join(sorted(c[imp].results)),
                     "sched_over_go": ratio(med["sched"], med["go"]) if imp == "sched" else "",
                     "sched_over_tokio": ratio(med["sched"], med["tokio"]) if imp == "sched" else "",
+                    "paired_sched_over_go": paired(wl, c["sched"], c["go"]) if imp == "sched" else "",
+                    "paired_sched_over_tokio":
+                        paired(wl, c["sched"], c["tokio"]) if imp == "sched" else "",
                 })
     notes = [f"- {wl} P={p} {imp}: {c.status}: {c.note}"
              for (wl, p, imp), c in cells.items() if c.status != "ok"]
 
     tg = ["| target | Go earlier | tokio earlier | sched now | Go now | tokio now | "
-          "sched/Go now | sched/tokio now | sched ≤ both now? |", "|---|---|---|---|---|---|---|---|---|"]
+          "sched/Go now | sched/tokio now | sched ≤ both now? | paired sched/Go, sched/tokio |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for (wl, p), (g0, t0) in TARGETS.items():
         if wl not in workloads or p not in procs:
             continue
-        med = {imp: (summary(wl, cells.get((wl, p, imp), Cell(status="absent"))) or (None,))[0]
-               for imp in IMPLS}
+        cs = {imp: cells.get((wl, p, imp), Cell(status="absent")) for imp in IMPLS}
+        med = {imp: (summary(wl, cs[imp]) or (None,))[0] for imp in IMPLS}
         s = med["sched"]
         ok = "–" if s is None else ("yes" if all(s <= (med[i] or float("inf")) for i in ("go", "tokio")) else "no")
         tg.append(f"| {wl} P={p} ({WORKLOADS[wl][2]}) | {g0} | {t0} | "
                   f"{fmt(s) if s else cells.get((wl, p, 'sched'), Cell()).status} | "
                   f"{fmt(med['go']) if med['go'] else '–'} | {fmt(med['tokio']) if med['tokio'] else '–'} | "
-                  f"{ratio(s, med['go'])} | {ratio(s, med['tokio'])} | {ok} |")
+                  f"{ratio(s, med['go'])} | {ratio(s, med['tokio'])} | {ok} | "
+                  f"{paired(wl, cs['sched'], cs['go'])}, {paired(wl, cs['sched'], cs['tokio'])} |")
     if "idle_memory" in workloads:
         for p in procs:
             s = summary("idle_memory", cells.get(("idle_memory", p, "sched"), Cell(status="absent")))
             tg.append(f"| idle_memory P={p} (bytes/goroutine ≤ {IDLE_TARGET_BYTES}) | 2716 | – | "
                       f"{fmt(s[0]) if s else cells.get(('idle_memory', p, 'sched'), Cell()).status} | | | | | "
-                      f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} |")
+                      f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} | |")
 
     cold = cold_warm_rows(workloads, procs, cells)
 
