@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::Counted;
+
 use sched::chan::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
@@ -177,22 +179,14 @@ fn dropping_every_receiver_gives_a_blocked_sender_its_value() {
     });
 }
 
-/// Counts its drops.
-struct Tracked(Arc<AtomicUsize>);
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
 #[test]
 fn buffered_values_drop_once_whichever_side_goes_last() {
     rt(1).block_on(|| {
         for receiver_first in [true, false] {
             let drops = Arc::new(AtomicUsize::new(0));
-            let (tx, rx) = chan::<Tracked>(2);
-            tx.send(Tracked(drops.clone())).unwrap();
-            tx.send(Tracked(drops.clone())).unwrap();
+            let (tx, rx) = chan::<Counted>(2);
+            tx.send(Counted(drops.clone())).unwrap();
+            tx.send(Counted(drops.clone())).unwrap();
             // The last sender finding no receiver (or the reverse) skips
             // the close: the values go with the channel itself.
             let (mut tx, mut rx) = (Some(tx), Some(rx));

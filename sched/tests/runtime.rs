@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::runtimes;
+use common::{runtimes, Counted};
 
 #[test]
 fn every_goroutine_runs_exactly_once() {
@@ -49,14 +49,6 @@ fn values_and_panics_come_back_through_join() {
         });
         assert_eq!(v, 42);
         assert_eq!(e.downcast_ref::<&str>(), Some(&"boom in a goroutine"));
-    }
-}
-
-/// A value that counts its drops.
-struct Counted(Arc<AtomicUsize>);
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
     }
 }
 

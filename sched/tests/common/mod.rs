@@ -16,3 +16,13 @@ pub fn runtimes(procs: usize) -> Vec<Runtime> {
 pub fn every_runtime() -> impl Iterator<Item = Runtime> {
     [1, 2, 4].into_iter().flat_map(runtimes)
 }
+
+/// A value that counts its drops (in the `Arc` it holds): tests that a
+/// value handed to the runtime or a channel is dropped exactly once.
+pub struct Counted(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
