@@ -40,12 +40,9 @@ impl StackCache {
     /// free (`pool.rs`, "Fresh batches").
     pub fn get(&mut self) -> io::Result<Stack> {
         if self.stacks.is_empty() {
-            self.pool.take_free(CACHE_BATCH, &mut self.stacks);
+            self.pool.refill(CACHE_BATCH, &mut self.stacks)?;
         }
-        if self.stacks.is_empty() {
-            self.pool.alloc_fresh(CACHE_BATCH, &mut self.stacks)?;
-        }
-        Ok(self.stacks.pop().expect("alloc_fresh appended a stack"))
+        Ok(self.stacks.pop().expect("a refill appends a stack"))
     }
 
     /// Keeps `stack` for reuse, spilling half the cache when full.

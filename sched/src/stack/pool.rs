@@ -32,7 +32,7 @@
 //! a `madvise` plus a TLB shoot-down per goroutine once past the limit.)
 //!
 //! **Fresh batches.** A per-P cache that finds the pool without free stacks
-//! gets half a cache of new ones at once (`alloc_fresh`), where stacks are
+//! gets half a cache of new ones at once (`refill`), where stacks are
 //! slab-guarded: the slots are carved under one lock, their guards are
 //! installed by one `process_madvise` call, and their top pages, where each
 //! coroutine's first frame goes, are touched in a row. One at a time, a new
@@ -226,77 +226,77 @@ impl StackPool {
             .give_back_many(stacks.into_iter().map(Stack::into_raw));
     }
 
-    /// Makes up to `n` new stacks at once, for a per-P cache that found the
-    /// pool without free stacks (module prose, "Fresh batches"). Hands out
-    /// a free stack instead if one came back meanwhile, and one new stack
-    /// where stacks are not slab-guarded. Appends to `out`; on error
-    /// nothing is appended.
-    pub(crate) fn alloc_fresh(&self, n: usize, out: &mut Vec<Stack>) -> io::Result<()> {
-        if self.shared.mode != GuardMode::MadviseGuard || n <= 1 {
+    /// Refills a per-P cache in one lock acquisition: up to `n` free
+    /// stacks, or, when the pool has none, up to `n` new ones where stacks
+    /// are slab-guarded (module prose, "Fresh batches"), else one new one.
+    /// Appends at least one stack to `out`, or nothing and the error.
+    pub(crate) fn refill(&self, n: usize, out: &mut Vec<Stack>) -> io::Result<()> {
+        let (free, fresh) = {
+            let mut st = self.shared.lock();
+            let mut free = Vec::with_capacity(n);
+            while free.len() < n {
+                match st.warm.pop().or_else(|| st.cold.pop()) {
+                    Some(raw) => free.push(raw),
+                    None => break,
+                }
+            }
+            // Stacks a cache takes were in use this period (`scavenge`).
+            st.low_water = st.low_water.min(st.warm.len());
+            let mut fresh = Vec::new();
+            if free.is_empty() && self.shared.mode == GuardMode::MadviseGuard {
+                fresh.reserve(n);
+                while fresh.len() < n {
+                    match self.shared.carve(&mut st, StackKind::MadviseGuard) {
+                        Ok(raw) => fresh.push(raw),
+                        Err(e) if fresh.is_empty() => return Err(e),
+                        Err(_) => break,
+                    }
+                }
+            }
+            st.handed_out += free.len() + fresh.len();
+            (free, fresh)
+        };
+        if free.is_empty() && fresh.is_empty() {
+            // Not slab-guarded: one new stack, as `alloc` makes it.
             out.push(self.alloc()?);
             return Ok(());
         }
-        let raws = {
-            let mut st = self.shared.lock();
-            if !st.warm.is_empty() || !st.cold.is_empty() {
-                drop(st);
-                out.push(self.alloc()?);
-                return Ok(());
-            }
-            let mut raws = Vec::with_capacity(n);
-            while raws.len() < n {
-                match self.shared.carve(&mut st, StackKind::MadviseGuard) {
-                    Ok(raw) => raws.push(raw),
-                    Err(e) if raws.is_empty() => return Err(e),
-                    Err(_) => break,
-                }
-            }
-            st.handed_out += raws.len();
-            raws
-        };
-        let guards: Vec<(usize, usize)> = raws
+        for raw in &free {
+            // SAFETY: the stack just left the free lists, so nothing runs on it.
+            unsafe { raw.info.write_canary() };
+        }
+        if !fresh.is_empty() {
+            self.prepare_fresh(&fresh)?;
+        }
+        out.extend(
+            free.into_iter()
+                .chain(fresh)
+                .map(|raw| Stack::new(raw, Arc::clone(&self.shared))),
+        );
+        Ok(())
+    }
+
+    /// Makes freshly carved slab slots ready: their guards installed by one
+    /// call, their top pages touched in a row. On error the slots are given
+    /// up (a slot whose guard may be missing is not reused).
+    fn prepare_fresh(&self, fresh: &[RawStack]) -> io::Result<()> {
+        let guards: Vec<(usize, usize)> = fresh
             .iter()
             .map(|r| (r.info.limit, r.info.usable_lo() - r.info.limit))
             .collect();
         // SAFETY: the slots were just carved, so nothing refers to their
         // guard pages; every range lies inside its slab mapping.
         if let Err(e) = unsafe { sys::advise_many(&guards, sys::MADV_GUARD_INSTALL) } {
-            // Slots whose guard may be missing are not reused.
-            self.shared.lock().handed_out -= raws.len();
+            self.shared.lock().handed_out -= fresh.len();
             return Err(e);
         }
-        for raw in &raws {
+        for raw in fresh {
             // SAFETY: the slot was just carved and is owned by nobody yet;
             // its top word lies in the usable, read-write region. Writing
             // the zero it already reads changes nothing but residency.
             unsafe { ((raw.info.base - 8) as *mut u64).write_volatile(0) };
         }
-        out.extend(
-            raws.into_iter()
-                .map(|raw| Stack::new(raw, Arc::clone(&self.shared))),
-        );
         Ok(())
-    }
-
-    /// Takes up to `n` free stacks in one lock acquisition (no new ones).
-    pub(crate) fn take_free(&self, n: usize, out: &mut Vec<Stack>) {
-        let raws: Vec<RawStack> = {
-            let mut st = self.shared.lock();
-            let mut raws = Vec::with_capacity(n);
-            while raws.len() < n {
-                match st.warm.pop().or_else(|| st.cold.pop()) {
-                    Some(raw) => raws.push(raw),
-                    None => break,
-                }
-            }
-            st.handed_out += raws.len();
-            raws
-        };
-        for raw in raws {
-            // SAFETY: the stack just left the free lists, so nothing runs on it.
-            unsafe { raw.info.write_canary() };
-            out.push(Stack::new(raw, Arc::clone(&self.shared)));
-        }
     }
 }
 

@@ -501,3 +501,24 @@ fn scavenge_returns_only_stacks_idle_for_a_whole_period() {
     let st = pool.stats();
     assert_eq!((st.warm, st.cold), (10, 30));
 }
+
+#[test]
+fn stacks_a_cache_takes_count_as_used_for_scavenging() {
+    let pool = StackPool::new(StackConfig {
+        warm_limit: usize::MAX,
+        ..StackConfig::with_size(64 * 1024)
+    })
+    .unwrap();
+    drop((0..40).map(|_| pool.alloc().unwrap()).collect::<Vec<_>>());
+    assert_eq!(pool.scavenge(0), 0, "the first period saw the list empty");
+    // A cache takes half a cache and gives it back within the period.
+    let mut cache = StackCache::new(&pool);
+    drop(cache.get().unwrap());
+    drop(cache);
+    assert_eq!(pool.stats().warm, 40);
+    assert_eq!(
+        pool.scavenge(0),
+        40 - CACHE_BATCH,
+        "the cache's stacks were in use"
+    );
+}
