@@ -20,8 +20,10 @@
 //! same lock at once to wake a spinner, block on it and be woken a second
 //! time by the unlock, on whichever CPU was idle then: on the 2-core VM
 //! that moved it onto the CPU where the next M was pinned (`cpu.rs`), and
-//! that M then waited behind it for the whole of a fib(30) at 2 P. This file is compiled a second time against shuttle's
-//! primitives for that suite.
+//! that M then waited behind it for the whole of a fib(30) at 2 P.
+//!
+//! This file is compiled a second time against shuttle's primitives for
+//! that suite.
 
 use super::mailbox_sync::{park, Mutex, MutexGuard, Thread};
 
@@ -58,11 +60,6 @@ impl<T> Mailbox<T> {
         );
     }
 
-    fn deliver(&self, t: T) {
-        self.put(t);
-        self.thread.unpark();
-    }
-
     /// Parks until something is delivered (`Some`) or `stop()` holds
     /// (`None`); for a mailbox on no list (a locked M's).
     pub(crate) fn wait_alone(&self, stop: impl Fn() -> bool) -> Option<T> {
@@ -82,9 +79,10 @@ impl<T> Mailbox<T> {
         self.take()
     }
 
-    /// Hands `t` to the mailbox's M.
+    /// Hands `t` to the mailbox's M and wakes it.
     pub(crate) fn send(&self, t: T) {
-        self.deliver(t);
+        self.put(t);
+        self.thread.unpark();
     }
 
     /// Wakes the M without delivering anything (shutdown).
