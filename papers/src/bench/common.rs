@@ -79,6 +79,15 @@ impl Outcome {
             faults: None,
         }
     }
+
+    /// This outcome with the minor faults since `before`, a
+    /// [`minor_faults`] reading taken before the clock started.
+    pub fn faults_since(self, before: u64) -> Outcome {
+        Outcome {
+            faults: Some(minor_faults().saturating_sub(before)),
+            ..self
+        }
+    }
 }
 
 /// The one output line: `name=… impl=… procs=… n=… ns_per_op=… rss_kb=… result=…`.

@@ -91,9 +91,7 @@ fn fib(n: u64) -> Outcome {
     let faults = common::minor_faults();
     let t0 = Instant::now();
     let r = fib_par(std::hint::black_box(n));
-    let mut o = Outcome::new(t0.elapsed(), 1, r);
-    o.faults = Some(common::minor_faults() - faults);
-    o
+    Outcome::new(t0.elapsed(), 1, r).faults_since(faults)
 }
 
 /// fib_warm: `fib` once untimed, then `fib` timed on the same runtime, so

@@ -221,9 +221,7 @@ async fn fib(n: u64) -> Outcome {
     let faults = common::minor_faults();
     let t0 = Instant::now();
     let r = fib_par(std::hint::black_box(n)).await;
-    let mut o = Outcome::new(t0.elapsed(), 1, r);
-    o.faults = Some(common::minor_faults() - faults);
-    o
+    Outcome::new(t0.elapsed(), 1, r).faults_since(faults)
 }
 
 async fn fib_warm(n: u64) -> Outcome {
