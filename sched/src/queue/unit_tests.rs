@@ -60,11 +60,17 @@ fn hint(t: &Tok) -> *const u8 {
     std::ptr::without_provenance(t.get() * 4096)
 }
 
+/// A ring of `capacity` that keeps `hint`'s answers.
+fn hinted_ring(capacity: usize, hint: fn(&Tok) -> *const u8) -> ring::Local<Tok> {
+    let (mut q, _stealer) = ring::new::<Tok>(capacity);
+    q.set_hint(hint);
+    q
+}
+
 #[test]
 fn every_way_into_the_ring_notes_the_hint_of_what_it_wrote() {
     let global = Global::new();
-    let (mut q, _stealer) = ring::new::<Tok>(8);
-    q.set_hint(hint);
+    let mut q = hinted_ring(8, hint);
     q.push(tok(1), false, &global); // tail
     q.push(tok(2), true, &global); // runnext, nothing kicked
     q.push(tok(3), true, &global); // kicks 2 to the tail
@@ -92,10 +98,8 @@ fn other_hint(t: &Tok) -> *const u8 {
 #[test]
 fn an_overflow_carries_its_hints_to_the_ring_that_refills_from_it() {
     let global = Global::new();
-    let (mut full, _s1) = ring::new::<Tok>(16);
-    let (mut refilled, _s2) = ring::new::<Tok>(16);
-    full.set_hint(hint);
-    refilled.set_hint(other_hint);
+    let mut full = hinted_ring(16, hint);
+    let mut refilled = hinted_ring(16, other_hint);
     for i in 1..=17 {
         full.push(tok(i), false, &global); // the 17th moves 1..=8 and itself
     }
@@ -114,8 +118,7 @@ fn an_overflow_carries_its_hints_to_the_ring_that_refills_from_it() {
 fn a_thief_does_not_keep_hints_from_its_own_earlier_values() {
     let global = Global::new();
     let (mut victim, stealer) = ring::new::<Tok>(8);
-    let (mut thief, _) = ring::new::<Tok>(8);
-    thief.set_hint(hint);
+    let mut thief = hinted_ring(8, hint);
     // Old values through the thief's slots 0..3 leave hints there.
     for i in 1..=3 {
         thief.push(tok(10 + i), false, &global);
