@@ -58,6 +58,9 @@ WORKLOADS = {
 # With 15 runs, two harness runs at one commit put sched's share of fast
 # runs at 10 and 5 of 15; 45 runs (a few seconds more) narrow that.
 MORE_RUNS = {"fib": 9, "fib_warm": 9}
+# The cold and warm fork-join rows: their size is a recursion depth, and
+# RESULTS.md sets them side by side ("fib cold and warm").
+FIB_ROWS = ("fib", "fib_warm")
 PROCS = [1, 2]
 IMPLS = ["sched", "go", "tokio"]
 
@@ -205,7 +208,7 @@ def ablation_n(wl: str, quick: bool) -> int:
     full, small = WORKLOADS[wl][0], WORKLOADS[wl][1]
     if quick:
         return small
-    return full if wl in ("fib", "fib_warm") else full // 10
+    return full if wl in FIB_ROWS else full // 10
 
 
 def run_one(cmd: list[str], workload: str, n: int, procs: int, policy: str | None,
@@ -461,14 +464,14 @@ def main() -> None:
 
 def cold_warm_rows(workloads, procs, cells) -> list[str]:
     """The fib vs fib_warm table: medians, first-use cost, page faults."""
-    if not {"fib", "fib_warm"} <= set(workloads):
+    if not set(FIB_ROWS) <= set(workloads):
         return []
     rows = ["| P | impl | fib ms | fib_warm ms | first use ms | faults fib | faults fib_warm |",
             "|---|---|---|---|---|---|---|"]
     for p in procs:
         for imp in IMPLS:
-            cw = [cells.get((w, p, imp)) for w in ("fib", "fib_warm")]
-            sw = [summary(w, c) if c else None for w, c in zip(("fib", "fib_warm"), cw)]
+            cw = [cells.get((w, p, imp)) for w in FIB_ROWS]
+            sw = [summary(w, c) if c else None for w, c in zip(FIB_ROWS, cw)]
             if not all(sw):
                 continue
             f = [f"{statistics.median(c.faults):g}" if c.faults else "–" for c in cw]
