@@ -490,6 +490,8 @@ impl<T: Item> Local<T> {
     /// Test oracle: the hints noted for the queued slots, head first.
     #[cfg(test)]
     pub(crate) fn queued_hints(&self) -> Vec<usize> {
+        // Acquire: pairs with a thief's head CAS, as the owner's pops do
+        // (a test oracle, read between operations).
         let head = self.inner.head.load(Ordering::Acquire);
         (0..self.unsync_tail().wrapping_sub(head))
             .map(|i| self.noted(head.wrapping_add(i)))
@@ -502,6 +504,7 @@ impl<T: Item> Local<T> {
     where
         T: Copy,
     {
+        // Acquire: as in `queued_hints`.
         let head = self.inner.head.load(Ordering::Acquire);
         let tail = self.unsync_tail();
         let ring = (0..tail.wrapping_sub(head))
