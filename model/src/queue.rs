@@ -12,6 +12,11 @@
 //! 4. `steal_rounds` rounds over the victims in policy order, `runnext`
 //!    stealable only in the rounds the policy allows;
 //! 5. nothing: the P goes idle.
+//!
+//! Two rules keep a P's newest G its own to take back
+//! ([`RunQueues::promote_joined`]): a steal from a ring of two or more
+//! leaves at least one G ([`steal_take`]; Go's and tokio's half already
+//! does), and the owner takes back only the ring's tail.
 
 use crate::event::RunSource;
 use crate::ids::{GId, PId};
@@ -231,7 +236,7 @@ impl RunQueues {
         policy: &dyn SchedPolicy,
     ) -> Option<Found> {
         let v = &mut self.locals[victim.index()];
-        let count = policy.steal_count(v.ring.len());
+        let count = steal_take(policy.steal_count(v.ring.len()), v.ring.len());
         let mut taken: Vec<GId> = v.ring.drain(..count).collect();
         if taken.is_empty() && policy.may_steal_runnext(round) {
             taken.extend(v.runnext.take());
@@ -239,6 +244,24 @@ impl RunQueues {
         let g = taken.pop()?;
         self.locals[thief.index()].ring.extend(taken);
         Some(Found::fresh(g, RunSource::Stolen(victim)))
+    }
+
+    /// A G on `p` blocks joining `target`: if the policy promotes joins
+    /// ([`SchedPolicy::join_promotes`]) and `target` is the newest G of `p`'s
+    /// ring, it moves into the slot (the slot's G to the ring's tail, where
+    /// `target` was). Returns whether it moved. Sound against thieves in the
+    /// lock-free ring because a steal never empties a ring of two or more
+    /// ([`steal_take`]), and a lone G is taken back as a pop is.
+    pub fn promote_joined(&mut self, p: PId, target: GId, policy: &dyn SchedPolicy) -> bool {
+        let local = &mut self.locals[p.index()];
+        if !policy.join_promotes() || local.ring.back() != Some(&target) {
+            return false;
+        }
+        local.ring.pop_back();
+        if let Some(kicked) = local.runnext.replace(target) {
+            local.ring.push_back(kicked);
+        }
+        true
     }
 
     /// Records that `p` started a time slice (called by the engine when a
@@ -332,10 +355,61 @@ impl Found {
     }
 }
 
+/// How many Gs a steal takes from a ring of `available` when the policy
+/// asks for `count`: at most what is there, and never the whole of a ring
+/// of two or more, so the owner may take back its newest G without racing
+/// the thief ([`RunQueues::promote_joined`]). Go's and tokio's half
+/// (`n - n/2`) and steal-one already leave one; only `steal=<k>` with `k`
+/// ≥ the ring's length is cut by one. The production rings call this too.
+pub fn steal_take(count: usize, available: usize) -> usize {
+    if available >= 2 {
+        count.min(available - 1)
+    } else {
+        count.min(available)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::Policy;
+
+    #[test]
+    fn a_steal_never_empties_a_ring_of_two_or_more() {
+        assert_eq!(steal_take(1, 1), 1);
+        assert_eq!(steal_take(5, 1), 1);
+        assert_eq!(steal_take(5, 2), 1);
+        assert_eq!(steal_take(3, 7), 3);
+        assert_eq!(steal_take(9, 7), 6);
+        assert_eq!(steal_take(0, 0), 0);
+        let fixed = Policy::parse("go,steal=8").unwrap();
+        let mut q = RunQueues::new(2);
+        for i in 0..3 {
+            q.push_tail(p(0), GId(i), &fixed);
+        }
+        let f = q.steal(p(1), p(0), 0, &fixed).unwrap();
+        assert_eq!(f.g, GId(1));
+        assert_eq!(q.locals[0].ring, [GId(2)], "the newest stays");
+    }
+
+    #[test]
+    fn a_join_promotes_the_newest_g_and_kicks_the_slot() {
+        let go = Policy::go();
+        let mut q = RunQueues::new(1);
+        for g in 1..=3 {
+            q.push_ready(p(0), GId(g), true, &go);
+        }
+        // Slot 3, ring [1, 2]: 1 is not the newest, 2 is.
+        assert!(!q.promote_joined(p(0), GId(1), &go));
+        assert!(!q.promote_joined(p(0), GId(3), &go), "already in the slot");
+        assert!(q.promote_joined(p(0), GId(2), &go));
+        assert_eq!(q.locals[0].runnext, Some(GId(2)));
+        assert_eq!(q.locals[0].ring, [GId(1), GId(3)]);
+        let off = Policy::parse("go,join=off").unwrap();
+        assert!(!q.promote_joined(p(0), GId(3), &off));
+        let chase = Policy::parse("go,queue=chase_lev").unwrap();
+        assert!(!q.promote_joined(p(0), GId(3), &chase));
+    }
 
     fn p(i: usize) -> PId {
         PId::from(i)

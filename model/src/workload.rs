@@ -15,7 +15,9 @@
 //! hand-off); otherwise it fills the buffer or blocks.
 
 use crate::event::BlockReason;
-use crate::ids::{GId, ObjId};
+use crate::ids::{GId, ObjId, PId};
+use crate::policy::SchedPolicy;
+use crate::queue::RunQueues;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -266,6 +268,28 @@ impl Program {
             return After::Block(BlockReason::ChanRecv, Some(Self::chan_obj(c)));
         }
         After::Continue
+    }
+
+    /// `g` on `p` just blocked in [`Step::JoinChildren`]: the newest G of
+    /// `p`'s ring, if it is a live child of `g`, moves into the slot when
+    /// the policy promotes joins ([`RunQueues::promote_joined`]). The model's
+    /// join waits for every child; production's for one handle, and both
+    /// promote only the ring's newest G. Returns whether one moved.
+    pub fn promote_on_join(
+        &self,
+        g: GId,
+        p: PId,
+        queues: &mut RunQueues,
+        policy: &dyn SchedPolicy,
+    ) -> bool {
+        let Some(&newest) = queues.locals[p.index()].ring.back() else {
+            return false;
+        };
+        let child = self
+            .gs
+            .get(newest.index())
+            .is_some_and(|c| c.parent == Some(g) && !c.done);
+        child && queues.promote_joined(p, newest, policy)
     }
 
     fn exit(&mut self, g: GId) -> Effect {

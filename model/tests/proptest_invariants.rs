@@ -144,7 +144,7 @@ fn knobs(fair: bool) -> impl Strategy<Value = Policy> {
     (
         queue,
         slot,
-        any::<(bool, bool)>(),
+        any::<(bool, bool, bool)>(),
         steal,
         1u32..=4,
         0u8..3,
@@ -153,13 +153,24 @@ fn knobs(fair: bool) -> impl Strategy<Value = Policy> {
         any::<bool>(),
     )
         .prop_map(
-            |(queue, slot, (spawn, wake), steal, rounds, order, global, quantum, to_global)| {
+            |(
+                queue,
+                slot,
+                (spawn, wake, join),
+                steal,
+                rounds,
+                order,
+                global,
+                quantum,
+                to_global,
+            )| {
                 Policy {
                     name: "random".into(),
                     local_queue: queue,
                     runnext: slot,
                     spawn_to_runnext: spawn && slot.is_some(),
                     wake_to_runnext: wake && slot.is_some(),
+                    join_to_runnext: join && slot.is_some(),
                     steal,
                     steal_rounds: rounds,
                     victim_order: [

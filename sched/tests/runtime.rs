@@ -526,9 +526,10 @@ fn a_locked_goroutine_stays_on_its_thread_while_others_run() {
     }
 }
 
-/// A custom policy that overrides one question: its answers are the ones the
-/// runtime follows (the built-in policy's knobs are asked directly, so this
-/// checks that a custom policy still goes through its own methods).
+/// A custom policy that overrides the two questions that fill the slot: its
+/// answers are the ones the runtime follows (the built-in policy's knobs are
+/// asked directly, so this checks that a custom policy still goes through
+/// its own methods).
 #[test]
 fn a_custom_policys_own_answers_are_followed() {
     #[derive(Debug)]
@@ -538,6 +539,9 @@ fn a_custom_policys_own_answers_are_followed() {
             &self.0
         }
         fn ready_to_runnext(&self, _spawn: bool) -> bool {
+            false
+        }
+        fn join_promotes(&self) -> bool {
             false
         }
     }
@@ -595,4 +599,45 @@ fn yields_held_by_the_only_p_run_during_a_blocking_call() {
         waited < Duration::from_millis(8),
         "the held yielder waited {waited:?}"
     );
+}
+
+/// Spawns `a` then `b` (so `b` holds the slot and `a` is the ring's newest)
+/// and joins `a`, then `b`: the order they ran in.
+fn join_order() -> Vec<u32> {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (oa, ob) = (order.clone(), order.clone());
+    let a = go(move || oa.lock().unwrap().push(1));
+    let b = go(move || ob.lock().unwrap().push(2));
+    a.join().unwrap();
+    b.join().unwrap();
+    let v = order.lock().unwrap().clone();
+    v
+}
+
+/// `Policy::join_to_runnext`: a join moves the goroutine it waits for from
+/// the ring's tail into the slot, so it runs before the slot's goroutine,
+/// in production and in a deterministic run alike; with `join=off` the
+/// slot's goroutine runs first, as in Go.
+#[test]
+fn a_join_runs_the_goroutine_it_waits_for_next() {
+    for (spec, want, promoted) in [("go", [1, 2], true), ("go,join=off", [2, 1], false)] {
+        let policy = Policy::parse(spec).unwrap();
+        let rt = Runtime::builder()
+            .procs(1)
+            .policy(policy.clone())
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(join_order), want, "production, {spec}");
+        let promotions = rt.stats().total().join_promotions;
+        assert_eq!(promotions > 0, promoted, "{spec}: {promotions} promotions");
+        let cfg = sched::det::Config::new()
+            .procs(1)
+            .policy(policy)
+            .scope(model::trace::Scope::PolicyFaithful)
+            .quantum_steps(1000)
+            .program("runtime::join_order");
+        let mut chooser = model::chooser::RandomChooser::new(1);
+        let out = sched::det::run(&cfg, &mut chooser, join_order);
+        assert_eq!(out.result.unwrap(), want, "deterministic, {spec}");
+    }
 }

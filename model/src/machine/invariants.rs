@@ -297,9 +297,11 @@ pub fn entity_states_agree(m: &Machine) -> Result<(), Broken> {
 }
 
 /// `runnext` holds at most one G (its type holds one), and only under a
-/// policy that readies Gs into the slot. Bound: exact.
+/// policy that readies or promotes Gs into the slot. Bound: exact.
 pub fn runnext_holds_at_most_one(m: &Machine) -> Result<(), Broken> {
-    let uses_slot = m.policy.ready_to_runnext(true) || m.policy.ready_to_runnext(false);
+    let uses_slot = m.policy.ready_to_runnext(true)
+        || m.policy.ready_to_runnext(false)
+        || m.policy.join_promotes();
     for (i, local) in m.queues.locals.iter().enumerate() {
         if let (Some(g), false) = (local.runnext, uses_slot) {
             let detail = format!("p{i}'s runnext holds {g} under {}", m.policy.name());

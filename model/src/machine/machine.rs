@@ -65,7 +65,7 @@
 use super::choice::Choice;
 use super::config::MachineConfig;
 use super::invariants::{self, Broken, Snapshot};
-use crate::event::{Decision, Event, Location, OpKind, RunSource};
+use crate::event::{BlockReason, Decision, Event, Location, OpKind, RunSource};
 use crate::ids::{GId, MId, ObjId, PId};
 use crate::policy::SchedPolicy;
 use crate::queue::{Found, QueuePlace, RunQueues};
@@ -431,6 +431,10 @@ impl Machine {
             After::Block(reason, object) => {
                 self.set_g(g, |s| s.transition_to_waiting(reason))?;
                 ev.push(Event::GBlocked { g, reason, object });
+                if reason == BlockReason::Join {
+                    self.prog
+                        .promote_on_join(g, p, &mut self.queues, &*self.policy);
+                }
                 self.vacate(p)?;
             }
             After::Yield => {

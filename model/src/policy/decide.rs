@@ -74,6 +74,13 @@ pub trait SchedPolicy: Send + Sync + std::fmt::Debug {
         self.base().ready_to_runnext(spawn)
     }
 
+    /// A G blocks joining the G at the tail of its P's local ring: does that
+    /// G move into the slot (`Policy::join_to_runnext`)? The queue decides
+    /// whether it can (`RunQueues::promote_joined`).
+    fn join_promotes(&self) -> bool {
+        self.base().join_promotes()
+    }
+
     /// May the slot run again after `consecutive` slot runs in a row?
     fn runnext_may_run(&self, consecutive: u32) -> bool {
         self.base().runnext_may_run(consecutive)
@@ -188,6 +195,15 @@ impl Policy {
             } else {
                 self.wake_to_runnext
             }
+    }
+
+    /// See [`SchedPolicy::join_promotes`]: the knob, with a slot to promote
+    /// into and a ring whose owner can take back its newest G (crossbeam's
+    /// FIFO worker cannot).
+    pub fn join_promotes(&self) -> bool {
+        self.join_to_runnext
+            && self.runnext.is_some()
+            && matches!(self.local_queue, LocalQueueKind::GoRing { .. })
     }
 
     /// See [`SchedPolicy::runnext_may_run`].

@@ -9,12 +9,20 @@
 //!
 //! Presets:
 //!
-//! | preset        | local slot                          | steal  | victims          | global check | yield to |
-//! |---------------|-------------------------------------|--------|------------------|--------------|----------|
-//! | `go`          | `runnext`, inherits slice, stolen on last round | half ↑ | 4 rounds, random coprime | every 61 | global |
-//! | `tokio_like`  | LIFO, ≤ 3 in a row, never stolen    | half ↑ | 1 round, random start | every 31 | local tail |
-//! | `steal_one`   | as `go`                             | one    | as `go`          | every 61     | global   |
-//! | `fifo`        | none                                | half ↑ | as `go`          | every 61     | global   |
+//! | preset        | local slot                          | steal  | victims          | global check | yield to | join promotes |
+//! |---------------|-------------------------------------|--------|------------------|--------------|----------|---------------|
+//! | `go`          | `runnext`, inherits slice, stolen on last round | half ↑ | 4 rounds, random coprime | every 61 | global | yes |
+//! | `tokio_like`  | LIFO, ≤ 3 in a row, never stolen    | half ↑ | 1 round, random start | every 31 | local tail | yes |
+//! | `steal_one`   | as `go`                             | one    | as `go`          | every 61     | global   | yes |
+//! | `fifo`        | none                                | half ↑ | as `go`          | every 61     | global   | no (no slot) |
+//!
+//! "Join promotes" (`join_to_runnext`, `join=runnext|off`) is ours: Go has
+//! no join. A goroutine that parks in `JoinHandle::join` on the newest
+//! goroutine of its P's ring moves that one into the slot, so fork-join runs
+//! depth first and keeps fewer goroutines started at once. A Go program's
+//! waits (`WaitGroup`, channels) promote nothing, so every Go-expressible
+//! schedule of the `go` preset is Go's; `go,join=off` is Go's order for joins
+//! too.
 //!
 //! Go's numbers come from `src/runtime/proc.go` (`runqsteal`, `stealWork`,
 //! `schedule`'s `schedtick%61`, `runqput`'s `next` argument, `sysmon`'s
@@ -151,6 +159,15 @@ pub struct Policy {
     pub spawn_to_runnext: bool,
     /// A woken G goes into the waker's slot (else the local tail).
     pub wake_to_runnext: bool,
+    /// A G that blocks joining the newest G of its P's local ring moves that
+    /// G into the slot (the slot's G to the tail), so the G it waits for runs
+    /// next: fork-join runs depth first, as in Java's ForkJoin (`tryUnpush`)
+    /// and Cilk's work-first order, and keeps fewer goroutines (and stacks)
+    /// started at once. Go has no join, so no Go program sees this knob:
+    /// `WaitGroup` and channel waits promote nothing. Needs the slot and the
+    /// ring (`queue=ring`); absent from traces written before it (false).
+    #[serde(default)]
+    pub join_to_runnext: bool,
     pub steal: StealAmount,
     /// Rounds over all victims before giving up (Go: 4).
     pub steal_rounds: u32,
@@ -207,6 +224,7 @@ impl Policy {
             }),
             spawn_to_runnext: true,
             wake_to_runnext: true,
+            join_to_runnext: true,
             steal: StealAmount::Half,
             steal_rounds: GO_STEAL_ROUNDS,
             victim_order: VictimOrder::RandomCoprime,
@@ -251,6 +269,7 @@ impl Policy {
             runnext: None,
             spawn_to_runnext: false,
             wake_to_runnext: false,
+            join_to_runnext: false,
             ..Policy::go()
         }
     }
@@ -300,9 +319,11 @@ impl Policy {
                 "1 or more, or none for unlimited",
             ));
         }
-        if self.runnext.is_none() && (self.spawn_to_runnext || self.wake_to_runnext) {
+        if self.runnext.is_none()
+            && (self.spawn_to_runnext || self.wake_to_runnext || self.join_to_runnext)
+        {
             return Err(bad(
-                "spawn_to_runnext/wake_to_runnext",
+                "spawn_to_runnext/wake_to_runnext/join_to_runnext",
                 true,
                 "false when the policy has no runnext slot",
             ));
@@ -350,6 +371,7 @@ impl Policy {
         self.runnext = slot;
         self.spawn_to_runnext &= slot.is_some();
         self.wake_to_runnext &= slot.is_some();
+        self.join_to_runnext &= slot.is_some();
         self
     }
 

@@ -9,7 +9,7 @@ use super::{
 };
 
 /// The keys `Policy::parse` accepts, with their values.
-pub const KNOBS: &str = "steal=half|one|<k>, runnext=go|tokio|off, runnext_steal=never|last|always, \
+pub const KNOBS: &str = "steal=half|one|<k>, runnext=go|tokio|off, runnext_steal=never|last|always, join=runnext|off, \
      queue=ring|chase_lev, capacity=<power of two>, rounds=<n>, victims=coprime|random_start|sequential, \
      global=<n>|never, quantum=<n>ns|us|ms, yield=global|local";
 
@@ -39,6 +39,13 @@ impl Policy {
                     .as_mut()
                     .ok_or_else(|| bad(key, value, "a policy with a runnext slot"))?;
                 slot.steal = steal;
+            }
+            "join" => {
+                self.join_to_runnext = match value {
+                    "runnext" | "on" => true,
+                    "off" => false,
+                    _ => return Err(bad(key, value, "runnext, off")),
+                }
             }
             "queue" => self.local_queue = parse_queue(value, self.local_queue)?,
             "capacity" => {

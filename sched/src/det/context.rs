@@ -110,6 +110,27 @@ impl Exec {
         coro::suspend();
     }
 
+    /// Parks joining the goroutine whose join object is `op`'s: first, if
+    /// it sits newest in this P's ring, the policy may promote it into the
+    /// slot (`RunQueues::promote_joined`, as production does). A pending
+    /// token means no park, and no promotion.
+    pub(crate) fn park_joining(&self, op: &Op) {
+        let Some(g) = self.me() else { return };
+        {
+            let mut st = self.st.borrow_mut();
+            let st = &mut *st;
+            if let (false, GStatus::Running(p)) = (st.gs[g.index()].token, st.gs[g.index()].status)
+            {
+                let object = st.renumber(op.object);
+                let target = st.gs.iter().position(|r| r.join_object == object);
+                if let Some(t) = target {
+                    st.queues.promote_joined(p, GId(t as u32), &st.cfg.policy);
+                }
+            }
+        }
+        self.park(op);
+    }
+
     /// Gives up the P (where the policy sends yields).
     pub(crate) fn yield_now(&self, location: &'static Location<'static>) {
         let op = Op::new(OpKind::Yield, ObjId(0), Access::None, location);

@@ -66,6 +66,7 @@ where
         id: g.map_or(u64::MAX, |g| u64::from(g.0)),
         location,
         object,
+        task: 0,
     }
 }
 

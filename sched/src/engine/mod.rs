@@ -85,6 +85,18 @@ pub(crate) fn park(op: &Op) {
     rt::park_current(op.block_reason(), op.location);
 }
 
+/// [`park`], for a join (`op`, on the goroutine's join object in a
+/// deterministic run) waiting for the goroutine whose task box is at `task`
+/// (production): the engine may first move that goroutine to run next
+/// (`Policy::join_to_runnext`).
+pub(crate) fn park_joining(op: &Op, task: usize) {
+    if let Some(x) = det::current() {
+        return x.park_joining(op);
+    }
+    rt::promote_joined(task);
+    rt::park_current(op.block_reason(), op.location);
+}
+
 /// A scheduling point before `op` takes effect.
 #[inline]
 pub(crate) fn visible(op: &Op) {

@@ -100,6 +100,16 @@ impl<T: Item> LocalQueue<T> {
         }
     }
 
+    /// Takes back the newest queued G if it is `raw` (a joiner's target,
+    /// `ring::Local::take_newest`). A Chase-Lev queue never does: the
+    /// policy does not promote joins on it (`SchedPolicy::join_promotes`).
+    pub fn take_newest(&mut self, raw: std::ptr::NonNull<()>) -> Option<T> {
+        match self {
+            LocalQueue::Ring(q) => q.take_newest(raw),
+            LocalQueue::ChaseLev(_) => None,
+        }
+    }
+
     /// Queued Gs, `runnext` included (racy).
     pub fn len(&self) -> usize {
         match self {

@@ -15,7 +15,12 @@
 //! Ordering 1 (publishing through `tail`) and the `runnext` pair are checked:
 //! weakening the thief's `tail` load to Relaxed fails five of these tests,
 //! and weakening the thief's `runnext` CAS to Relaxed fails
-//! `runnext_push_and_steal_of_runnext` with a causality violation.
+//! `runnext_push_and_steal_of_runnext` with a causality violation. So is
+//! ordering 6, the SeqCst fences that let the owner take back its newest G
+//! (`take_newest`): without the owner's fence
+//! `take_back_the_newest_racing_a_thief_that_wants_all` fails, without the
+//! thief's `take_back_the_newest_racing_steal_half` does (both hand one box
+//! to two owners).
 //!
 //! Bounds: each test explores all interleavings with at most
 //! [`PREEMPTIONS`] preemptions (loom's `Builder::preemption_bound`; the
@@ -47,6 +52,9 @@
 //! | `pinned_value_outlives_every_access_through_its_ref` | 93 / 10 ms | 228 / 10 ms |
 //! | `pinned_cell_moves_between_owner_and_holder` | 12 / <10 ms | 12 / <10 ms |
 //! | `node_value_is_dropped_after_every_access` | 4 / <10 ms | 4 / <10 ms |
+//! | `take_back_a_lone_g_racing_a_thief` | 109 / <0.1 s | 307 / <0.1 s |
+//! | `take_back_the_newest_racing_a_thief_that_wants_all` | 38 / <0.1 s | 96 / <0.1 s |
+//! | `take_back_the_newest_racing_steal_half` | 99 / <0.1 s | 460 / <0.1 s |
 //!
 //! Every concurrent test asserts that loom explored more
 //! than one execution.
@@ -120,6 +128,57 @@ fn half(n: usize) -> usize {
 
 fn one(n: usize) -> usize {
     n.min(1)
+}
+
+/// Everything there is (a `steal=<k>` with a large `k`): the ring cuts it
+/// to leave the newest of two or more (`model::queue::steal_take`).
+fn all(n: usize) -> usize {
+    n
+}
+
+/// The owner joins the newest of `k` queued Gs while a thief makes `tries`
+/// steals with `amount`: the owner takes it back (`take_newest`, ordering
+/// 6) or the thief has it, never both. One steal from two or more leaves
+/// the newest, so then the owner must get it.
+fn take_back_newest_racing_a_thief(k: usize, amount: fn(usize) -> usize, tries: usize) {
+    explore(move || {
+        let global = Global::new();
+        let (mut local, stealer) = ring::new::<Tok>(CAP);
+        let mut newest = None;
+        for i in 1..=k {
+            let t = tok(i);
+            newest = Some(std::ptr::NonNull::from(&*t).cast::<()>());
+            local.push(t, false, &global);
+        }
+        let (own, _) = ring::new(CAP);
+        let th = thread::spawn(move || thief(stealer, own, amount, false, tries));
+        let mut seen: Vec<usize> = local
+            .take_newest(newest.unwrap())
+            .map(id)
+            .into_iter()
+            .collect();
+        if k >= 2 && tries == 1 {
+            assert_eq!(seen, [k], "one steal from two or more leaves the newest");
+        }
+        seen.extend(drain(&mut local));
+        seen.extend(th.join().unwrap());
+        assert_each_once(seen, k);
+    });
+}
+
+#[test]
+fn take_back_a_lone_g_racing_a_thief() {
+    take_back_newest_racing_a_thief(1, one, 2);
+}
+
+#[test]
+fn take_back_the_newest_racing_a_thief_that_wants_all() {
+    take_back_newest_racing_a_thief(2, all, 1);
+}
+
+#[test]
+fn take_back_the_newest_racing_steal_half() {
+    take_back_newest_racing_a_thief(3, half, 2);
 }
 
 /// Pops everything the owner still has, slot first.

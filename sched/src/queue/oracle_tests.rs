@@ -1,7 +1,7 @@
 //! The lock-free queues against their meaning, `model::queue::RunQueues`.
 //!
 //! proptest drives the same random sequence of operations (ready, tail,
-//! yield, pop, steal, take-global) through the model and through real
+//! yield, pop, steal, take-global, a join's promotion) through the model and through real
 //! `LocalQueue`s and a `Global`, single-threaded, for several policies and
 //! both queue kinds, and asserts after every step that they agree: the G
 //! returned, where it came from, the steal count, the overflow count, the
@@ -16,6 +16,7 @@
 //! order, so the two keep agreeing afterwards.
 
 use super::global::Global;
+use super::item::Raw;
 use super::local::{LocalQueue, QueueStealer};
 use super::outcome::{Source, Steal};
 use model::event::RunSource;
@@ -63,6 +64,12 @@ enum Op {
     TakeGlobal {
         p: usize,
     },
+    /// A G on `p` blocks joining the G at the ring's tail (`newest`) or its
+    /// head: `RunQueues::promote_joined` against `take_newest_noted`.
+    Promote {
+        p: usize,
+        newest: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -74,7 +81,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => p.clone().prop_map(|p| Op::Pop { p }),
         2 => (p.clone(), p.clone(), 0..4_u32)
             .prop_map(|(thief, victim, round)| Op::Steal { thief, victim, round }),
-        1 => p.prop_map(|p| Op::TakeGlobal { p }),
+        1 => p.clone().prop_map(|p| Op::TakeGlobal { p }),
+        2 => (p, any::<bool>()).prop_map(|(p, newest)| Op::Promote { p, newest }),
     ]
 }
 
@@ -102,6 +110,7 @@ struct Seen {
     steals: usize,
     runnext_steals: usize,
     slot_kicks: usize,
+    promotions: usize,
 }
 
 impl Harness {
@@ -169,6 +178,24 @@ impl Harness {
                 assert_eq!(got, want, "overflow count of {op:?}");
             }
             Op::Pop { p } => self.pop(p),
+            Op::Promote { p, newest } => {
+                let ring = &self.model.locals[p].ring;
+                let target = if newest { ring.back() } else { ring.front() };
+                let Some(&g) = target else { return };
+                let want = self.model.promote_joined(PId::from(p), g, &policy);
+                let taken = if policy.join_promotes() {
+                    self.real.locals[p].take_newest(tok(g).into_raw())
+                } else {
+                    None
+                };
+                let got = taken.is_some();
+                if let Some(t) = taken {
+                    assert_eq!(gid(t), g, "took back another G than the joined one");
+                    self.real.locals[p].push(t, true, &self.real.global);
+                }
+                assert_eq!(got, want, "{op:?}");
+                self.seen.promotions += usize::from(got);
+            }
             Op::Steal {
                 thief,
                 victim,
@@ -360,6 +387,10 @@ fn every_policy_agrees_on_a_long_run() {
         },
         8 => Op::TakeGlobal { p: (i / 7) % PROCS },
         9 => Op::Yield { p: i % PROCS },
+        10 if i % 2 == 0 => Op::Promote {
+            p: i % PROCS,
+            newest: i % 4 == 0,
+        },
         _ => Op::Pop { p: (i / 5) % PROCS },
     });
     let ops: Vec<Op> = ping_pong.chain(mix).collect();
@@ -370,9 +401,11 @@ fn every_policy_agrees_on_a_long_run() {
         total.steals += seen.steals;
         total.runnext_steals += seen.runnext_steals;
         total.slot_kicks += seen.slot_kicks;
+        total.promotions += seen.promotions;
     }
     assert!(total.overflows > 0, "{total:?}");
     assert!(total.steals > 0, "{total:?}");
     assert!(total.runnext_steals > 0, "{total:?}");
     assert!(total.slot_kicks > 0, "{total:?}");
+    assert!(total.promotions > 0, "{total:?}");
 }

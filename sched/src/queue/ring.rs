@@ -40,6 +40,18 @@
 //!    snapshot, case 3).
 //! 5. `runnext`: see `runnext.rs` (Release swap by the owner, Acquire CAS by
 //!    the thief).
+//! 6. Taking back the newest ([`Local::take_newest_if`], a join promoting
+//!    the G it waits for): the owner stores `tail - 1`, a SeqCst fence, then
+//!    loads `head`; a thief loads `head`, a SeqCst fence, then `tail` (the
+//!    pair of Lê et al., "Correct and Efficient Work-Stealing for Weak
+//!    Memory Models", PPoPP 2013). Either the thief's fence comes first in
+//!    the fences' total order, and the owner's `head` is no older than the
+//!    thief's; or the owner's does, and the thief reads the lowered tail.
+//!    In the first case the thief saw at least the `tail - head` Gs the
+//!    owner sees, and a steal never takes the whole of two or more
+//!    (`model::queue::steal_take`): the newest is not in its range. So
+//!    with two or more queued the owner keeps the newest without a CAS; a
+//!    lone G is taken back from the head by CAS, as `pop` takes it.
 //!
 //! ABA: `head` is a 32-bit counter; a thief's CAS could succeed wrongly only
 //! if `head` advanced by exactly 2^32 between its load and its CAS — Go and
@@ -95,7 +107,7 @@ use super::global::{Global, Refill};
 use super::item::{prefetch_lines, Hinted, Item, ITEM_LINES};
 use super::outcome::{Source, Steal};
 use super::runnext::{RunNext, Taken};
-use super::sync::{Arc, AtomicPtr, AtomicU32, Ordering};
+use super::sync::{fence, Arc, AtomicPtr, AtomicU32, Ordering};
 use std::fmt;
 use std::ptr::{self, NonNull};
 
@@ -382,6 +394,57 @@ impl<T: Item> Local<T> {
         }
     }
 
+    /// Takes back the ring's newest value if it is `raw` (what its
+    /// [`Raw::into_raw`](super::item::Raw::into_raw) gave: production's
+    /// task box, whose address a joiner's handle keeps), for the caller to
+    /// put into `runnext` (`model::queue::RunQueues::promote_joined` states
+    /// the rule). Only the slot's pointer is compared, never read through:
+    /// a thief may be taking the value. Lock-free against thieves
+    /// (ordering 6): `None` if the ring is empty, its newest is another
+    /// value, or a thief took it first.
+    pub fn take_newest(&mut self, raw: NonNull<()>) -> Option<T> {
+        let tail = self.unsync_tail();
+        // Acquire: ordering 2, as in `room_for_append` (a stale head only
+        // makes the ring look longer; the fenced load below decides).
+        if tail == self.inner.head.load(Ordering::Acquire) {
+            return None;
+        }
+        let newest = tail.wrapping_sub(1);
+        // Our own write (ordering 4; a steal into this ring is this thread
+        // too): the slot holds the newest value until we lower the tail, or
+        // a thief takes it from a ring of one.
+        if self.inner.read(newest) != raw {
+            return None;
+        }
+        if !self.inner.runnext.thieves() {
+            // Relaxed: nobody else consumes from a solo ring.
+            self.inner.tail.store(newest, Ordering::Relaxed);
+            // SAFETY: the slot below the tail we just lowered held a value
+            // only this thread takes (solo ring): we own it, taken back once.
+            return Some(unsafe { T::from_raw(raw) });
+        }
+        // Relaxed store, SeqCst fence, then the head: ordering 6; pairs with
+        // the fence between a thief's head and tail loads in `steal_into`.
+        self.inner.tail.store(newest, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        // Acquire: ordering 2, for the slot we may rewrite later.
+        let head = self.inner.head.load(Ordering::Acquire);
+        if newest.wrapping_sub(head) as i32 > 0 {
+            // Two or more were queued: no thief's range reaches `newest`.
+            // SAFETY: ordering 6 — the value at `newest` is ours alone, taken
+            // back once; the tail stays below it.
+            return Some(unsafe { T::from_raw(raw) });
+        }
+        // One or none left: restore the tail (Release: republishes the
+        // slot, ordering 1) and take the lone G from the head like `pop`.
+        self.inner.tail.store(tail, Ordering::Release);
+        if head == newest && self.advance_head(newest, 1) {
+            // SAFETY: our CAS moved the head past `newest`: we own its value.
+            return Some(unsafe { T::from_raw(raw) });
+        }
+        None
+    }
+
     /// The head of the ring.
     fn pop_ring(&mut self) -> Option<T> {
         loop {
@@ -549,14 +612,18 @@ impl<T: Item> Stealer<T> {
         // Acquire on both: the head pairs with other thieves' Release CAS
         // (so the tail we read next is at least as new as theirs, ordering
         // 3); the tail pairs with the owner's Release store (ordering 1).
+        // The SeqCst fence between them pairs with the owner's when it
+        // takes back its newest G (ordering 6).
         let head = src.head.load(Ordering::Acquire);
+        fence(Ordering::SeqCst);
         let tail = src.tail.load(Ordering::Acquire);
         let available = tail.wrapping_sub(head);
         if available > src.capacity() {
             return Steal::Retry; // torn snapshot (ordering 3)
         }
         let fits = dst.room_for_append() + 1;
-        let n = amount(available as usize).min(available as usize).min(fits);
+        // Never the whole of two or more (ordering 6).
+        let n = model::queue::steal_take(amount(available as usize), available as usize).min(fits);
         if n == 0 {
             return self.steal_runnext(steal_runnext);
         }

@@ -55,6 +55,30 @@ fn a_thief_with_a_full_ring_takes_only_the_g_it_runs() {
     assert_eq!((victim.len(), thief.len()), (3, 4));
 }
 
+#[test]
+fn the_owner_takes_back_only_its_newest_g() {
+    use super::item::Raw;
+    let global = Global::new();
+    for (mut q, _stealer) in [ring::solo::<Tok>(4), ring::new::<Tok>(4)] {
+        assert_eq!(q.take_newest(tok(1).into_raw()), None, "empty");
+        for i in 1..=3 {
+            q.push(tok(i), false, &global);
+        }
+        assert_eq!(q.take_newest(tok(1).into_raw()), None, "the head");
+        assert_eq!(q.take_newest(tok(2).into_raw()), None, "the middle");
+        assert_eq!(q.take_newest(tok(3).into_raw()), Some(tok(3)));
+        assert_eq!(q.len(), 2);
+        // The slot is rewritten by the next push, and order is kept.
+        q.push(tok(4), false, &global);
+        assert_eq!(q.take_newest(tok(4).into_raw()), Some(tok(4)));
+        assert_eq!(popped(&mut q), [1, 2]);
+        // A lone G comes back too (from the head, by CAS with thieves).
+        q.push(tok(5), false, &global);
+        assert_eq!(q.take_newest(tok(5).into_raw()), Some(tok(5)));
+        assert!(q.is_empty());
+    }
+}
+
 /// A made-up address per token: hints are only compared, never read.
 fn hint(t: &Tok) -> *const u8 {
     std::ptr::without_provenance(t.get() * 4096)

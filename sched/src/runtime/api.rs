@@ -77,6 +77,7 @@ where
     });
     let g: super::g::GRef = node.clone().erase(|n| n);
     let task = super::g::GTask::boxed(g, spare);
+    let task_addr = std::ptr::from_ref::<super::g::GTask>(&task) as usize;
     (
         task,
         JoinHandle {
@@ -84,6 +85,7 @@ where
             id,
             location,
             object: model::ObjId(0),
+            task: task_addr,
         },
     )
 }
@@ -205,6 +207,29 @@ pub(crate) fn current_waiter() -> Waiter {
 /// pending, only switches out and back). Outside a goroutine, parks the OS
 /// thread.
 /// Callers re-check their condition in a loop (a stale token can end a park).
+/// The running goroutine is about to park joining the goroutine whose task
+/// box is at `task`: if the policy promotes joins and that box is the newest
+/// in this P's ring, it moves into `runnext`, to run next
+/// (`model::queue::RunQueues::promote_joined` states the rule). Outside an
+/// M, or for a goroutine of another runtime (never in this P's ring),
+/// nothing moves.
+pub(crate) fn promote_joined(task: usize) {
+    let Some(task) = std::ptr::NonNull::new(task as *mut ()) else {
+        return;
+    };
+    let Some(m) = current_m() else { return };
+    let shared = &m.shared;
+    if !shared.join_promotes {
+        return;
+    }
+    m.with_p(|p| {
+        if let Some(task) = p.local.take_newest(task) {
+            p.local.push(task, true, &shared.global);
+            PCounters::bump(&shared.p(p.id).counters.join_promotions);
+        }
+    });
+}
+
 pub(crate) fn park_current(reason: BlockReason, _location: &'static Location<'static>) {
     let Some(m) = current_m() else {
         std::thread::park();

@@ -98,6 +98,12 @@ pub struct JoinHandle<T> {
     /// is released there, the join acquires it); `ObjId(0)` (no object) in
     /// production. Not an `Option`: that would take 16 bytes, not 8.
     pub(crate) object: model::ObjId,
+    /// Where the goroutine's task box was when it was queued (production;
+    /// 0 in a deterministic run): how a join finds it in its P's ring to
+    /// promote it (`Policy::join_to_runnext`). Only compared, never read
+    /// through; once the goroutine ends the box may hold another one, which
+    /// a promotion would then merely run sooner.
+    pub(crate) task: usize,
 }
 
 /// Where a handle finds its goroutine's join slot: inside the goroutine's
@@ -178,7 +184,7 @@ impl<T> JoinHandle<T> {
                 }
                 s.waiter = Some(engine::current());
             }
-            engine::park(&op);
+            engine::park_joining(&op, self.task);
         }
     }
 }

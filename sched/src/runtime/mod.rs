@@ -52,7 +52,7 @@ pub use api::{
     GoroutineInfo,
 };
 pub(crate) use api::{
-    can_spin, current_waiter, fast_random, park_current, preempt, spawner, Spawner,
+    can_spin, current_waiter, fast_random, park_current, preempt, promote_joined, spawner, Spawner,
 };
 pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,

@@ -183,6 +183,9 @@ pub(crate) struct Shared {
     /// `policy` as plain knobs, if it is the built-in `Policy`: the
     /// schedule loop then asks them without virtual calls (`worker.rs`).
     pub(crate) knobs: Option<model::policy::Policy>,
+    /// The policy's `join_promotes`, asked once: every join that parks
+    /// reads it.
+    pub(crate) join_promotes: bool,
     pub(crate) config: Config,
     pub(crate) ps: Box<[PShared]>,
     pub(crate) global: Global<Task>,
@@ -282,9 +285,11 @@ impl Shared {
         owners.reverse();
         let npidle = owners.len();
         let knobs = policy.as_knobs().cloned();
+        let join_promotes = policy.join_promotes();
         Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             knobs,
+            join_promotes,
             policy,
             config,
             ps: ps.into_boxed_slice(),

@@ -60,6 +60,9 @@ counters! {
     handoffs,
     /// Blocking calls entered on this P.
     syscalls,
+    /// Goroutines moved into `runnext` by a join waiting for them
+    /// (`Policy::join_to_runnext`).
+    join_promotions,
 }
 
 impl PCounters {

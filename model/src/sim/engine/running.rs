@@ -3,6 +3,7 @@
 //! spawns or wakes.
 
 use super::{Engine, GTime};
+use crate::event::BlockReason;
 use crate::ids::{GId, PId};
 use crate::sim::proc::PState;
 use crate::workload::{After, Step};
@@ -64,7 +65,13 @@ impl Engine<'_> {
                 self.gs[g.index()].pending = effect.cost_ns;
                 self.after(p, cost, PState::Running(g));
             }
-            After::Block(..) => self.after(p, cost, next),
+            After::Block(reason, _) => {
+                if reason == BlockReason::Join {
+                    self.prog
+                        .promote_on_join(g, p, &mut self.queues, self.policy);
+                }
+                self.after(p, cost, next)
+            }
             After::Yield => {
                 self.gs[g.index()].ready_at = self.now;
                 self.counters.overflowed += self.queues.push_yielded(p, g, self.policy) as u64;
