@@ -93,8 +93,7 @@ pub(crate) fn park_joining(op: &Op, task: usize) {
     if let Some(x) = det::current() {
         return x.park_joining(op);
     }
-    rt::promote_joined(task);
-    rt::park_current(op.block_reason(), op.location);
+    rt::park_current_joining(op.block_reason(), op.location, task);
 }
 
 /// A scheduling point before `op` takes effect.

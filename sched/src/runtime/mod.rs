@@ -52,7 +52,8 @@ pub use api::{
     GoroutineInfo,
 };
 pub(crate) use api::{
-    can_spin, current_waiter, fast_random, park_current, preempt, promote_joined, spawner, Spawner,
+    can_spin, current_waiter, fast_random, park_current, park_current_joining, preempt, spawner,
+    Spawner,
 };
 pub use builder::{
     run, BuildError, Builder, Runtime, DEFAULT_MAX_THREADS, DEFAULT_STACK_SIZE, MAX_PROCS,
