@@ -15,7 +15,11 @@ use std::fmt;
 
 /// The trace format version this build writes. Readers accept versions up to
 /// this one and refuse newer ones with an error naming both.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+///
+/// - v1: the first format.
+/// - v2: the header's policy has `join_to_runnext` (a v1 trace's run had no
+///   join promotion: migrated as `false`).
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The magic string at the head of every trace, to recognise foreign files.
 pub const TRACE_MAGIC: &str = "sched-trace";

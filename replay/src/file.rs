@@ -1,7 +1,7 @@
 //! The trace file: JSON, self-describing, one decision per line.
 //!
 //! ```text
-//! {"header":{"magic":"sched-trace","version":1,"program":"tests::lost_update",…},
+//! {"header":{"magic":"sched-trace","version":2,"program":"tests::lost_update",…},
 //! "entries":[
 //! {"step":0,"p":0,"g":0,"op":"Spawn","object":null,"location":{…},"kind":"RunG","chosen":0,"of":1,"decision":{…}},
 //! {"step":1,…},
@@ -35,9 +35,21 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Upgrades, in order: `MIGRATIONS[i]` rewrites a parsed file of format
-/// `OLDEST_READABLE + i` into format `OLDEST_READABLE + i + 1`. Empty while
-/// v1 is the only format there has been.
-pub const MIGRATIONS: &[fn(&mut Value)] = &[];
+/// `OLDEST_READABLE + i` into format `OLDEST_READABLE + i + 1`.
+pub const MIGRATIONS: &[fn(&mut Value)] = &[v1_to_v2];
+
+/// v1 → v2: the policy gained `join_to_runnext`; a v1 run promoted nothing.
+fn v1_to_v2(value: &mut Value) {
+    if let Some(policy) = value
+        .get_mut("header")
+        .and_then(|h| h.get_mut("policy"))
+        .and_then(Value::as_object_mut)
+    {
+        policy
+            .entry("join_to_runnext")
+            .or_insert(Value::Bool(false));
+    }
+}
 
 /// The oldest format version this build reads (directly or by migration).
 pub const OLDEST_READABLE: u32 = TRACE_FORMAT_VERSION - MIGRATIONS.len() as u32;

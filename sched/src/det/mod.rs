@@ -56,7 +56,7 @@ pub use replay::ReplayChooser;
 
 /// Replays `trace` against `main` under `config` (which must be the
 /// recording's: the header's procs, policy, scope and seed are checked;
-/// `quantum_steps` and `step_limit` are not in the trace format v1 header,
+/// `quantum_steps` and `step_limit` are not in the trace format's header,
 /// so pass the same values).
 ///
 /// # Panics
