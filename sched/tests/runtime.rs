@@ -641,3 +641,41 @@ fn a_join_runs_the_goroutine_it_waits_for_next() {
         assert_eq!(out.result.unwrap(), want, "deterministic, {spec}");
     }
 }
+
+/// Join promotion keeps a fork-join loop's goroutines running next, within
+/// one time slice, as `runnext` hand-offs do: a goroutine queued at the
+/// ring's head behind such a loop still runs once the quantum is up (sysmon
+/// preempts the loop at one of its `go` or `join` calls).
+#[test]
+fn a_promoting_join_loop_does_not_hold_the_p_past_the_quantum() {
+    let policy = Policy::go().with_quantum_ns(2_000_000);
+    let rt = Runtime::builder().procs(1).policy(policy).build().unwrap();
+    let waited = rt.block_on(|| {
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = ran.clone();
+        let t = Instant::now();
+        // Into the slot, then to the ring's head when the loop spawns.
+        let probe = go(move || {
+            r.store(true, Relaxed);
+            t.elapsed()
+        });
+        // Each round: `a` is the ring's newest when joined, and is promoted.
+        while !ran.load(Relaxed) && t.elapsed() < Duration::from_secs(2) {
+            let a = go(|| ());
+            let b = go(|| ());
+            a.join().unwrap();
+            b.join().unwrap();
+        }
+        probe.join().unwrap()
+    });
+    let stats = rt.stats().total();
+    assert!(
+        stats.join_promotions > 0 && stats.preemptions > 0,
+        "{stats:?}"
+    );
+    // Quantum 2 ms; sysmon sleeps at most half of it.
+    assert!(
+        waited < Duration::from_millis(60),
+        "the probe waited {waited:?}"
+    );
+}
