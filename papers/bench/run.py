@@ -19,6 +19,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import random
 import re
 import shutil
 import statistics
@@ -297,6 +298,31 @@ def paired(workload: str, a: Cell, b: Cell) -> str:
     return f"{statistics.median(x / y for x, y in zip(va, vb)):.2f}"
 
 
+def paired_ci(workload: str, a: Cell, b: Cell, level: float = 0.90,
+              resamples: int = 4000) -> tuple[float, float] | None:
+    """A bootstrap confidence interval (`level`, percentile method) of the
+    paired ratio a/b: rounds resampled with replacement, the median of each
+    resample's per-round ratios. Seeded, so a report is reproducible. `None`
+    unless both cells have every round (and at least 3)."""
+    va, vb = value(workload, a), value(workload, b)
+    if a.status != "ok" or b.status != "ok" or len(va) != len(vb) or len(va) < 3 or 0 in vb:
+        return None
+    r = [x / y for x, y in zip(va, vb)]
+    rng = random.Random(0)
+    meds = sorted(statistics.median(rng.choices(r, k=len(r))) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return meds[int(tail * resamples)], meds[int((1 - tail) * resamples) - 1]
+
+
+def verdict_ci(ci: tuple[float, float] | None) -> str:
+    """What the interval says of "at or below": below it, above it, or a tie
+    (the interval holds 1)."""
+    if ci is None:
+        return "–"
+    lo, hi = ci
+    return "below" if hi < 1 else ("above" if lo > 1 else "tie")
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else "–"
 
@@ -543,8 +569,9 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
              for (wl, p, imp), c in cells.items() if c.status != "ok"]
 
     tg = ["| target | Go earlier | tokio earlier | sched now | Go now | tokio now | "
-          "sched/Go now | sched/tokio now | sched ≤ both now? | paired sched/Go, sched/tokio |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+          "sched/Go now | sched/tokio now | sched ≤ both now? | paired sched/Go, sched/tokio | "
+          "paired vs the better, 90 % CI | CI says |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (wl, p), (g0, t0) in TARGETS.items():
         if wl not in workloads or p not in procs:
             continue
@@ -552,17 +579,21 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         med = {imp: (summary(wl, cs[imp]) or (None,))[0] for imp in IMPLS}
         s = med["sched"]
         ok = "–" if s is None else ("yes" if all(s <= (med[i] or float("inf")) for i in ("go", "tokio")) else "no")
+        better = min(("go", "tokio"), key=lambda i: med[i] if med[i] is not None else float("inf"))
+        ci = paired_ci(wl, cs["sched"], cs[better])
+        ci_text = "–" if ci is None else f"{ci[0]:.3f}–{ci[1]:.3f} vs {better}"
         tg.append(f"| {wl} P={p} ({WORKLOADS[wl][2]}) | {g0} | {t0} | "
                   f"{fmt(s) if s else cells.get((wl, p, 'sched'), Cell()).status} | "
                   f"{fmt(med['go']) if med['go'] else '–'} | {fmt(med['tokio']) if med['tokio'] else '–'} | "
                   f"{ratio(s, med['go'])} | {ratio(s, med['tokio'])} | {ok} | "
-                  f"{paired(wl, cs['sched'], cs['go'])}, {paired(wl, cs['sched'], cs['tokio'])} |")
+                  f"{paired(wl, cs['sched'], cs['go'])}, {paired(wl, cs['sched'], cs['tokio'])} | "
+                  f"{ci_text} | {verdict_ci(ci)} |")
     if "idle_memory" in workloads:
         for p in procs:
             s = summary("idle_memory", cells.get(("idle_memory", p, "sched"), Cell(status="absent")))
             tg.append(f"| idle_memory P={p} (bytes/goroutine ≤ {IDLE_TARGET_BYTES}) | 2716 | – | "
                       f"{fmt(s[0]) if s else cells.get(('idle_memory', p, 'sched'), Cell()).status} | | | | | "
-                      f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} | |")
+                      f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} | | | |")
 
     cold = cold_warm_rows(workloads, procs, cells)
 
@@ -580,7 +611,11 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
     table = ["# sched vs Go vs tokio", ""] + head + t + [""]
     if notes:
         table += ["Cells without numbers:", ""] + notes + [""]
-    table += ["## Targets (from the issues)", "", *tg, ""]
+    table += ["## Targets (from the issues)", "", *tg, "",
+              "\"CI says\": a 90 % bootstrap interval (rounds resampled, seeded) of the paired "
+              "ratio against the better of Go and tokio by median: `below` or `above` when it "
+              "excludes 1, `tie` when it holds 1 (the runs cannot tell the two apart). With 5 "
+              "rounds a cell the interval is wide; fib has 45.", ""]
     if cold:
         table += ["## fib cold and warm", "",
                   "`fib` times the first fork-join on a fresh runtime; `fib_warm` the second, "
