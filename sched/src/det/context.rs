@@ -122,9 +122,8 @@ impl Exec {
             if let (false, GStatus::Running(p)) = (st.gs[g.index()].token, st.gs[g.index()].status)
             {
                 let object = st.renumber(op.object);
-                let target = st.gs.iter().position(|r| r.join_object == object);
-                if let Some(t) = target {
-                    st.queues.promote_joined(p, GId(t as u32), &st.cfg.policy);
+                if let Some(&target) = st.joins.get(&object) {
+                    st.queues.promote_joined(p, target, &st.cfg.policy);
                 }
             }
         }

@@ -96,6 +96,7 @@ impl Exec {
             });
         let coro = Coro::with_label(stack, GoroutineLabel::new(u64::from(g.0), location), body);
         let join_object = st.renumber(object);
+        st.joins.insert(join_object, g);
         st.gs.push(GRec {
             coro: Some(coro),
             status: GStatus::Runnable,

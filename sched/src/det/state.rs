@@ -121,6 +121,9 @@ pub(crate) struct State {
     /// Process-wide object ids → this run's dense ids, in order of first use.
     objects: HashMap<u64, ObjId, FastHash>,
     next_object: u64,
+    /// Each goroutine's join object (renumbered) → the goroutine: what a
+    /// parking join waits for (`Exec::park_joining`).
+    pub(crate) joins: HashMap<ObjId, GId, FastHash>,
     pub(crate) step: u64,
     pub(crate) race: Detector,
     pub(crate) failure: Option<Failure>,
@@ -158,6 +161,7 @@ impl State {
             clock: Clock::default(),
             objects: HashMap::default(),
             next_object: 1,
+            joins: HashMap::default(),
             step: 0,
             race: Detector::default(),
             failure: None,

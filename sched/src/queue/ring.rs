@@ -40,7 +40,7 @@
 //!    snapshot, case 3).
 //! 5. `runnext`: see `runnext.rs` (Release swap by the owner, Acquire CAS by
 //!    the thief).
-//! 6. Taking back the newest ([`Local::take_newest_if`], a join promoting
+//! 6. Taking back the newest ([`Local::take_newest`], a join promoting
 //!    the G it waits for): the owner stores `tail - 1`, a SeqCst fence, then
 //!    loads `head`; a thief loads `head`, a SeqCst fence, then `tail` (the
 //!    pair of Lê et al., "Correct and Efficient Work-Stealing for Weak
@@ -71,7 +71,11 @@
 //!   the ring is empty and `steal_runnext`, the victim's slot; the *last* G
 //!   taken runs and the others are appended to `dst` in order (`runqsteal`).
 //!   Go sleeps 3 µs before taking a running victim's `runnext`; we leave
-//!   that back-off to the steal loop (see `runnext.rs`).
+//!   that back-off to the steal loop (see `runnext.rs`). A steal never
+//!   takes the whole of a ring of two or more (`model::queue::steal_take`).
+//! - `take_newest(raw)`: the owner takes back its newest value if it is
+//!   `raw` (`RunQueues::promote_joined`: a join promoting its target into
+//!   `runnext`), or nothing.
 //!
 //! ## Prefetch
 //!
