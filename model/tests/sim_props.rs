@@ -252,3 +252,18 @@ fn the_default_event_budget_has_room() {
     let r = run(&w, &p, 64, 1);
     assert!(r.events < DEFAULT_MAX_EVENTS / 100, "{}", r.events);
 }
+
+/// Join promotion in the simulator: a fork-join workload promotes under
+/// `go` and never under `go,join=off`, and the work done is the same.
+#[test]
+fn fork_join_promotes_joined_children_only_when_the_policy_says() {
+    let w = Workload::fib(12, 4, 1_000);
+    for procs in [1, 4] {
+        let on = run(&w, &Policy::go(), procs, 7);
+        let off = run(&w, &Policy::parse("go,join=off").unwrap(), procs, 7);
+        assert!(on.join_promotions > 0, "P={procs}: {on:?}");
+        assert_eq!(off.join_promotions, 0, "P={procs}");
+        assert_eq!(on.work_ns, off.work_ns);
+        assert_eq!(on.goroutines, off.goroutines);
+    }
+}

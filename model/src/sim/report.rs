@@ -90,6 +90,9 @@ pub struct SimReport {
     pub wakeups: u64,
     /// Ps taken from an M in a blocking call (sysmon's `retake`).
     pub handoffs: u64,
+    /// Gs moved into `runnext` by a join waiting for them
+    /// (`Policy::join_to_runnext`).
+    pub join_promotions: u64,
     pub latency: Latency,
     pub per_p: Vec<PStats>,
     /// Events processed.

@@ -4,7 +4,7 @@
 use super::matrix::Row;
 
 /// The header line's fields, in column order.
-pub const COLUMNS: [&str; 29] = [
+pub const COLUMNS: [&str; 30] = [
     "workload",
     "policy",
     "procs",
@@ -24,6 +24,7 @@ pub const COLUMNS: [&str; 29] = [
     "preemptions",
     "wakeups",
     "handoffs",
+    "join_promotions",
     "latency_p50_ns",
     "latency_p90_ns",
     "latency_p99_ns",
@@ -72,6 +73,7 @@ fn fields(row: &Row) -> Vec<String> {
         r.preemptions,
         r.wakeups,
         r.handoffs,
+        r.join_promotions,
         r.latency.p50,
         r.latency.p90,
         r.latency.p99,

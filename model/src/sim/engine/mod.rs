@@ -97,6 +97,7 @@ struct Counters {
     preemptions: u64,
     wakeups: u64,
     handoffs: u64,
+    join_promotions: u64,
 }
 
 struct Engine<'a> {
@@ -235,6 +236,7 @@ impl<'a> Engine<'a> {
             preemptions: c.preemptions,
             wakeups: c.wakeups,
             handoffs: c.handoffs,
+            join_promotions: c.join_promotions,
             latency: Latency::of(&mut self.latencies),
             per_p,
             events,

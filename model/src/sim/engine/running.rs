@@ -66,9 +66,12 @@ impl Engine<'_> {
                 self.after(p, cost, PState::Running(g));
             }
             After::Block(reason, _) => {
-                if reason == BlockReason::Join {
-                    self.prog
-                        .promote_on_join(g, p, &mut self.queues, self.policy);
+                if reason == BlockReason::Join
+                    && self
+                        .prog
+                        .promote_on_join(g, p, &mut self.queues, self.policy)
+                {
+                    self.counters.join_promotions += 1;
                 }
                 self.after(p, cost, next)
             }
