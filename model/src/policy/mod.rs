@@ -73,7 +73,8 @@ pub enum StealAmount {
     Half,
     /// Exactly one.
     One,
-    /// `min(k, n)`.
+    /// `min(k, n)`; the rings then leave the newest of two or more
+    /// (`model::queue::steal_take`), so `k ≥ n` takes `n - 1`.
     Fixed(u32),
 }
 
