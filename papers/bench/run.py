@@ -63,7 +63,15 @@ MORE_RUNS = {"fib": 9, "fib_warm": 9}
 # RESULTS.md sets them side by side ("fib cold and warm").
 FIB_ROWS = ("fib", "fib_warm")
 PROCS = [1, 2]
-IMPLS = ["sched", "go", "tokio"]
+IMPLS = ["sched", "go", "tokio", "tokio_ct"]
+# tokio_ct: tokio's current_thread runtime, one thread and no stealing.
+# It is tokio's fastest configuration on one core (tokio's `yield_now` and
+# spawn take no cross-thread paths there), so at P = 1 the harness measures
+# it next to the multi-thread runtime, and "the best of tokio" is the
+# better of the two. It has no P = 2.
+IMPL_PROCS = {"tokio_ct": {1}}
+LABEL = {"sched": "sched", "go": "Go", "tokio": "tokio", "tokio_ct": "tokio 1-thread"}
+BASELINES = ["go", "tokio", "tokio_ct"]
 
 # The targets of the issues: (workload, procs) -> (Go, tokio) measured
 # earlier on this machine, in the workload's unit.
@@ -170,6 +178,7 @@ def build(chan: bool, sync: bool, want_go: bool) -> dict[str, list[str]]:
     cmds = {
         "sched": [str(target / "release" / "bench-sched")],
         "tokio": [str(target / "release" / "bench-tokio")],
+        "tokio_ct": [str(target / "release" / "bench-tokio"), "--policy", "current_thread"],
     }
     if want_go:
         go = ensure_go()
@@ -351,12 +360,14 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def svg_chart(rows: list[tuple[str, float | None, float | None]]) -> str:
-    """Horizontal bars of sched/Go and sched/tokio (log scale, 1 = parity)."""
+def svg_chart(rows: list[tuple[str, float | None, float | None, float | None]]) -> str:
+    """Horizontal bars of sched/Go, sched/tokio and sched/tokio 1-thread
+    (log scale, 1 = parity)."""
     import math
 
     w, left, bar, gap = 760, 190, 9, 8
-    h = 60 + len(rows) * (2 * bar + gap)
+    nbar = 3
+    h = 60 + len(rows) * (nbar * bar + gap)
     lo, hi = math.log2(1 / 16), math.log2(16)
     x = lambda r: left + (math.log2(min(max(r, 1 / 16), 16)) - lo) / (hi - lo) * (w - left - 20)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
@@ -366,8 +377,10 @@ def svg_chart(rows: list[tuple[str, float | None, float | None]]) -> str:
            '&lt; 1: sched faster)</text>',
            '<rect x="500" y="8" width="10" height="10" fill="#4477aa"/>'
            '<text x="514" y="17">vs Go</text>',
-           '<rect x="570" y="8" width="10" height="10" fill="#ee6677"/>'
-           '<text x="584" y="17">vs tokio</text>']
+           '<rect x="560" y="8" width="10" height="10" fill="#ee6677"/>'
+           '<text x="574" y="17">vs tokio</text>',
+           '<rect x="630" y="8" width="10" height="10" fill="#228833"/>'
+           '<text x="644" y="17">vs tokio 1-thread</text>']
     for t in [1 / 16, 1 / 4, 1, 4, 16]:
         xt = x(t)
         out.append(f'<line x1="{xt:.1f}" y1="30" x2="{xt:.1f}" y2="{h - 20}" '
@@ -375,9 +388,9 @@ def svg_chart(rows: list[tuple[str, float | None, float | None]]) -> str:
         out.append(f'<text x="{xt:.1f}" y="{h - 6}" text-anchor="middle">'
                    f'{t:g}</text>')
     y = 36
-    for name, rg, rt in rows:
+    for name, rg, rt, rc in rows:
         out.append(f'<text x="{left - 6}" y="{y + bar + 3}" text-anchor="end">{name}</text>')
-        for r, color, dy in ((rg, "#4477aa", 0), (rt, "#ee6677", bar)):
+        for r, color, dy in ((rg, "#4477aa", 0), (rt, "#ee6677", bar), (rc, "#228833", 2 * bar)):
             if r:
                 x0, x1 = sorted((x(1), x(r)))
                 out.append(f'<rect x="{x0:.1f}" y="{y + dy}" width="{max(x1 - x0, 1):.1f}" '
@@ -385,7 +398,7 @@ def svg_chart(rows: list[tuple[str, float | None, float | None]]) -> str:
                 tx, anchor = (x1 + 3, "start") if r >= 1 else (x0 - 3, "end")
                 out.append(f'<text x="{tx:.1f}" y="{y + dy + bar - 2}" font-size="8" '
                            f'text-anchor="{anchor}">{r:.2f}</text>')
-        y += 2 * bar + gap
+        y += nbar * bar + gap
     out.append("</svg>")
     return "\n".join(out)
 
@@ -427,6 +440,8 @@ def main() -> None:
             log(f"{wl} n={n} procs={p}")
             for r in range(runs * MORE_RUNS.get(wl, 1)):
                 for imp in impls:
+                    if p not in IMPL_PROCS.get(imp, {p}):
+                        continue
                     c = cells.setdefault((wl, p, imp), Cell())
                     run_one(cmds[imp], wl, n, p, None, timeout, c, raw, imp)
 
@@ -449,7 +464,9 @@ def main() -> None:
         for p in procs:
             seen = {}
             for imp in impls:
-                c = cells[(wl, p, imp)]
+                c = cells.get((wl, p, imp))
+                if c is None:
+                    continue
                 if c.status in ("failed", "timeout"):
                     problems.append(f"{wl} procs={p} {imp}: {c.status}: {c.note}")
                 if len(c.results) > 1:
@@ -502,7 +519,7 @@ def cold_warm_rows(workloads, procs, cells) -> list[str]:
             if not all(sw):
                 continue
             f = [f"{statistics.median(c.faults):g}" if c.faults else "–" for c in cw]
-            rows.append(f"| {p} | {imp} | {sw[0][0]:.3f} | {sw[1][0]:.3f} | "
+            rows.append(f"| {p} | {LABEL[imp]} | {sw[0][0]:.3f} | {sw[1][0]:.3f} | "
                         f"{sw[0][0] - sw[1][0]:.3f} | {f[0]} | {f[1]} |")
     return rows
 
@@ -530,13 +547,18 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         f"- load average (1/5/15 min) before: {load_before}; after: {load_after}",
         *([f"- note: {args.label}"] if args.label else []),
         "- each program times only its workload (after process start and runtime build)",
-        "- paired: the median of per-round ratios (a round runs sched, Go and tokio back "
-        "to back), free of the drift between rounds that a ratio of medians carries",
+        "- paired: the median of per-round ratios (a round runs sched, Go, tokio and, at "
+        "P = 1, tokio 1-thread back to back), free of the drift between rounds that a ratio "
+        "of medians carries",
+        "- tokio 1-thread: tokio's `current_thread` runtime (one thread, no stealing), "
+        "tokio's fastest at one core; it has no P = 2",
         "",
     ]
-    t = ["| workload | unit | P | sched | Go | tokio | sched/Go | sched/tokio | "
-         "paired sched/Go | paired sched/tokio | peak RSS MiB sched / Go / tokio |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+    t = ["| workload | unit | P | " + " | ".join(LABEL[i] for i in IMPLS) + " | "
+         + " | ".join(f"sched/{LABEL[b]}" for b in BASELINES) + " | "
+         + " | ".join(f"paired sched/{LABEL[b]}" for b in BASELINES)
+         + " | peak RSS MiB " + " / ".join(LABEL[i] for i in IMPLS) + " |",
+         "|---|---|---|" + "---|" * (len(IMPLS) + 2 * len(BASELINES) + 1)]
     chart, csv_rows = [], []
     for wl in workloads:
         unit = WORKLOADS[wl][2]
@@ -544,56 +566,64 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
             c = {imp: cells.get((wl, p, imp), Cell(status="absent")) for imp in IMPLS}
             med = {imp: (summary(wl, c[imp]) or (None,))[0] for imp in IMPLS}
             rss = " / ".join(f"{max(c[i].rss) / 1024:.0f}" if c[i].rss else "–" for i in IMPLS)
-            t.append(f"| {wl} | {unit} | {p} | {cell_text(wl, c['sched'])} | "
-                     f"{cell_text(wl, c['go'])} | {cell_text(wl, c['tokio'])} | "
-                     f"{ratio(med['sched'], med['go'])} | {ratio(med['sched'], med['tokio'])} | "
-                     f"{paired(wl, c['sched'], c['go'])} | {paired(wl, c['sched'], c['tokio'])} | {rss} |")
+            shown = [cell_text(wl, c[i]) if c[i].status != "absent" else "–" for i in IMPLS]
+            t.append(f"| {wl} | {unit} | {p} | " + " | ".join(shown) + " | "
+                     + " | ".join(ratio(med["sched"], med[b]) for b in BASELINES) + " | "
+                     + " | ".join(paired(wl, c["sched"], c[b]) for b in BASELINES) + f" | {rss} |")
             if med["sched"]:
-                chart.append((f"{wl} P={p}", med["sched"] / med["go"] if med["go"] else None,
-                              med["sched"] / med["tokio"] if med["tokio"] else None))
+                chart.append((f"{wl} P={p}", *(med["sched"] / med[b] if med[b] else None
+                                               for b in BASELINES)))
             for imp in IMPLS:
+                if c[imp].status == "absent":
+                    continue
                 s = summary(wl, c[imp])
-                csv_rows.append({
+                row = {
                     "workload": wl, "procs": p, "impl": imp, "unit": unit, "status": c[imp].status,
                     "median": s[0] if s else "", "min": s[1] if s else "", "max": s[2] if s else "",
                     "runs": len(value(wl, c[imp])),
                     "peak_rss_kb": max(c[imp].rss) if c[imp].rss else "",
                     "result": ";".join(sorted(c[imp].results)),
-                    "sched_over_go": ratio(med["sched"], med["go"]) if imp == "sched" else "",
-                    "sched_over_tokio": ratio(med["sched"], med["tokio"]) if imp == "sched" else "",
-                    "paired_sched_over_go": paired(wl, c["sched"], c["go"]) if imp == "sched" else "",
-                    "paired_sched_over_tokio":
-                        paired(wl, c["sched"], c["tokio"]) if imp == "sched" else "",
-                })
+                }
+                for b in BASELINES:
+                    row[f"sched_over_{b}"] = ratio(med["sched"], med[b]) if imp == "sched" else ""
+                for b in BASELINES:
+                    row[f"paired_sched_over_{b}"] = \
+                        paired(wl, c["sched"], c[b]) if imp == "sched" else ""
+                csv_rows.append(row)
     notes = [f"- {wl} P={p} {imp}: {c.status}: {c.note}"
              for (wl, p, imp), c in cells.items() if c.status != "ok"]
 
-    tg = ["| target | Go earlier | tokio earlier | sched now | Go now | tokio now | "
-          "sched/Go now | sched/tokio now | sched ≤ both now? | paired sched/Go, sched/tokio | "
-          "paired vs the better, 90 % CI | CI says |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    nb = len(BASELINES)
+    tg = ["| target | Go earlier | tokio earlier | sched now | "
+          + " | ".join(f"{LABEL[b]} now" for b in BASELINES) + " | "
+          + " | ".join(f"sched/{LABEL[b]} now" for b in BASELINES) + " | sched ≤ all now? | "
+          + "paired sched/" + ", sched/".join(LABEL[b] for b in BASELINES) + " | "
+          "paired vs the best, 90 % CI | CI says |",
+          "|---|---|---|---|" + "---|" * (2 * nb + 4)]
     for (wl, p), (g0, t0) in TARGETS.items():
         if wl not in workloads or p not in procs:
             continue
         cs = {imp: cells.get((wl, p, imp), Cell(status="absent")) for imp in IMPLS}
         med = {imp: (summary(wl, cs[imp]) or (None,))[0] for imp in IMPLS}
         s = med["sched"]
-        ok = "–" if s is None else ("yes" if all(s <= (med[i] or float("inf")) for i in ("go", "tokio")) else "no")
-        better = min(("go", "tokio"), key=lambda i: med[i] if med[i] is not None else float("inf"))
+        present = [b for b in BASELINES if med[b] is not None]
+        ok = "–" if s is None else ("yes" if all(s <= med[b] for b in present) else "no")
+        better = min(present, key=lambda b: med[b]) if present else "go"
         ci = paired_ci(wl, cs["sched"], cs[better])
-        ci_text = "–" if ci is None else f"{ci[0]:.3f}–{ci[1]:.3f} vs {better}"
+        ci_text = "–" if ci is None else f"{ci[0]:.3f}–{ci[1]:.3f} vs {LABEL[better]}"
         tg.append(f"| {wl} P={p} ({WORKLOADS[wl][2]}) | {g0} | {t0} | "
                   f"{fmt(s) if s else cells.get((wl, p, 'sched'), Cell()).status} | "
-                  f"{fmt(med['go']) if med['go'] else '–'} | {fmt(med['tokio']) if med['tokio'] else '–'} | "
-                  f"{ratio(s, med['go'])} | {ratio(s, med['tokio'])} | {ok} | "
-                  f"{paired(wl, cs['sched'], cs['go'])}, {paired(wl, cs['sched'], cs['tokio'])} | "
+                  + " | ".join(fmt(med[b]) if med[b] else "–" for b in BASELINES) + " | "
+                  + " | ".join(ratio(s, med[b]) for b in BASELINES) + f" | {ok} | "
+                  + ", ".join(paired(wl, cs["sched"], cs[b]) for b in BASELINES) + " | "
                   f"{ci_text} | {verdict_ci(ci)} |")
     if "idle_memory" in workloads:
         for p in procs:
             s = summary("idle_memory", cells.get(("idle_memory", p, "sched"), Cell(status="absent")))
             tg.append(f"| idle_memory P={p} (bytes/goroutine ≤ {IDLE_TARGET_BYTES}) | 2716 | – | "
-                      f"{fmt(s[0]) if s else cells.get(('idle_memory', p, 'sched'), Cell()).status} | | | | | "
-                      f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} | | | |")
+                      f"{fmt(s[0]) if s else cells.get(('idle_memory', p, 'sched'), Cell()).status} | "
+                      + "| " * (2 * nb)
+                      + f"{'–' if not s else ('yes' if s[0] <= IDLE_TARGET_BYTES else 'no')} | | | |")
 
     cold = cold_warm_rows(workloads, procs, cells)
 
@@ -613,7 +643,8 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         table += ["Cells without numbers:", ""] + notes + [""]
     table += ["## Targets (from the issues)", "", *tg, "",
               "\"CI says\": a 90 % bootstrap interval (rounds resampled, seeded) of the paired "
-              "ratio against the better of Go and tokio by median: `below` or `above` when it "
+              "ratio against the best of Go, tokio and (at P = 1) tokio 1-thread by median: "
+              "`below` or `above` when it "
               "excludes 1, `tie` when it holds 1 (the runs cannot tell the two apart). With 5 "
               "rounds a cell the interval is wide; fib has 45.", ""]
     if cold:
@@ -670,7 +701,7 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
         doc = ["# RESULTS — sched vs Go vs tokio", "",
                f"Regenerated by `python3 papers/bench/run.py` (files in `{rel}/`: table.md, "
                f"results.csv, raw.csv, chart.svg, ablation.md).", ""] + table[2:] + \
-              [f"![sched/Go and sched/tokio]({rel}/chart.svg)", "", "## Policy ablation", ""] + a[2:]
+              [f"![sched/Go, sched/tokio and sched/tokio 1-thread]({rel}/chart.svg)", "", "## Policy ablation", ""] + a[2:]
         doc += [differences(), ""]
         if reading.exists():
             doc += [reading.read_text()]

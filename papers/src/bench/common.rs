@@ -21,7 +21,8 @@ pub struct Args {
     /// Size; 0 means the workload's default.
     pub n: u64,
     pub procs: usize,
-    /// A `Policy::parse` spec (sched only).
+    /// sched: a `Policy::parse` spec; tokio: the runtime flavor
+    /// (`multi_thread`, `current_thread`); the Go program has no such flag.
     pub policy: Option<String>,
 }
 

@@ -1,6 +1,8 @@
-//! `bench-tokio --workload NAME --n N --procs P`: one workload of the
-//! side-by-side harness on tokio's multi-thread runtime (`worker_threads` =
-//! procs); prints one line (`papers/bench/README.md`).
+//! `bench-tokio --workload NAME --n N --procs P [--policy FLAVOR]`: one
+//! workload of the side-by-side harness on tokio's multi-thread runtime
+//! (`worker_threads` = procs), or with `--policy current_thread` (procs 1
+//! only) on its single-thread runtime; prints one line
+//! (`papers/bench/README.md`).
 //!
 //! The workload body runs in a task spawned on the runtime (awaited by
 //! `block_on`), so it starts on a worker as Go's main goroutine starts on a
@@ -27,10 +29,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 fn main() {
     common::main_with("tokio", |args, n| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(args.procs)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let rt = runtime(args.policy.as_deref(), args.procs)?;
         let name = args.workload.clone();
         rt.block_on(async move {
             rt_spawn(name, n)
@@ -39,6 +38,30 @@ fn main() {
                 .and_then(|r| r)
         })
     });
+}
+
+/// tokio's runtime of `flavor` (`--policy`): `multi_thread` (the default;
+/// `worker_threads` = procs, work stealing, the analogue of Go's Ps) or
+/// `current_thread` (one thread, no stealing: the fastest tokio at one
+/// core, so the harness measures it at `--procs 1` as a second baseline).
+fn runtime(flavor: Option<&str>, procs: usize) -> Result<tokio::runtime::Runtime, String> {
+    let rt = match flavor.unwrap_or("multi_thread") {
+        "multi_thread" => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(procs)
+            .build(),
+        "current_thread" if procs == 1 => tokio::runtime::Builder::new_current_thread().build(),
+        "current_thread" => {
+            return Err(format!(
+                "the current_thread runtime has one thread: use --procs 1, not {procs}"
+            ))
+        }
+        other => {
+            return Err(format!(
+                "unknown tokio runtime flavor {other:?}: use multi_thread or current_thread"
+            ))
+        }
+    };
+    rt.map_err(|e| e.to_string())
 }
 
 fn rt_spawn(name: String, n: u64) -> tokio::task::JoinHandle<Result<Outcome, String>> {
