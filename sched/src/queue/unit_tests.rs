@@ -434,6 +434,30 @@ mod node_rc {
     }
 
     #[test]
+    fn a_thread_cuts_from_slabs_that_double_up_to_a_megabyte() {
+        let pool = pool();
+        let mut a = Blocks::new(pool);
+        let size = 512;
+        // Runs of blocks cut back to back (each 512 bytes past the last):
+        // one run per slab. Slabs of 16 KiB, 32, … up to 1 MiB, then 1 MiB.
+        let want = [32, 64, 128, 256, 512, 1024, 2048, 2048];
+        let total: usize = want.iter().sum();
+        let cut: Vec<usize> = (0..total + 1)
+            .map(|_| a.take(size).as_ptr() as usize)
+            .collect();
+        let mut runs = vec![1];
+        for w in cut.windows(2) {
+            if w[1] == w[0] + size {
+                *runs.last_mut().unwrap() += 1;
+            } else {
+                runs.push(1);
+            }
+        }
+        assert_eq!(runs.pop(), Some(1), "the last block opens a new slab");
+        assert_eq!(runs, want);
+    }
+
+    #[test]
     fn a_long_pooled_chain_does_not_let_a_thread_keep_without_bound() {
         let pool = pool();
         let size = 32;
