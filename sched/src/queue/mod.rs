@@ -57,6 +57,7 @@
 //! `outcome.rs` hold no primitives and are shared by both copies. The
 //! Chase-Lev wrapper is not mounted: crossbeam's deque is not loom-aware.
 
+mod block_box;
 mod blocks;
 pub mod chase_lev;
 mod fifo;
@@ -90,6 +91,7 @@ const _: () = assert!(
         <= 64
 );
 
+pub(crate) use block_box::BlockBox;
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
 pub use item::{Hinted, Item, Raw, ITEM_WARM_BYTES};

@@ -339,6 +339,33 @@ mod node_rc {
     }
 
     #[test]
+    fn a_block_box_drops_its_value_once_and_recycles_its_block() {
+        use super::super::{BlockBox, Raw};
+        let drops = Arc::new(StdAtomic::new(0));
+        let size = Layout::new::<Counted>().size();
+        let mut b = BlockBox::new(Counted(drops.clone(), [5; 8]));
+        let before = blocks::held(size);
+        b.1[0] = 9;
+        // Through the queues' pointer form and back: the same box.
+        let raw = b.into_raw();
+        // SAFETY: `raw` came from `into_raw` just above, taken back once.
+        let b = unsafe { BlockBox::<Counted>::from_raw(raw) };
+        assert_eq!((b.1[0], b.name()), (9, 5));
+        assert_eq!(drops.load(SeqCst), 0);
+        drop(b);
+        assert_eq!(drops.load(SeqCst), 1, "dropped once");
+        assert_eq!(blocks::held(size), before + 1, "the block is kept");
+        let c = BlockBox::new(Counted(drops.clone(), [1; 8]));
+        assert_eq!(
+            std::ptr::from_ref::<Counted>(&c).cast::<()>(),
+            raw.as_ptr().cast_const(),
+            "the next box of the class takes it back"
+        );
+        drop(c);
+        assert_eq!(drops.load(SeqCst), 2);
+    }
+
+    #[test]
     fn a_pair_is_two_references_to_one_node() {
         let drops = Arc::new(StdAtomic::new(0));
         let (a, b) = NodeRc::new_pair(Counted(drops.clone(), [3; 8]));

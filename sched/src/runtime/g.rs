@@ -136,7 +136,7 @@ impl std::fmt::Debug for GShared {
 
 /// A runnable goroutine: what run queues hold (boxed, as one pointer: the
 /// lock-free ring stores `queue::Item`s) and Ms resume.
-pub(crate) type Task = Box<GTask>;
+pub(crate) type Task = crate::queue::BlockBox<GTask>;
 
 // The run queues warm a task box whole before they hand it out.
 const _: () = assert!(std::mem::size_of::<GTask>() <= crate::queue::ITEM_WARM_BYTES);
@@ -153,7 +153,7 @@ pub(crate) struct GTask {
 
 impl GTask {
     /// A goroutine that has not run yet, in a recycled box if `spare` has one.
-    pub(crate) fn boxed(g: GRef, spare: Option<Box<GTask>>) -> Box<GTask> {
+    pub(crate) fn boxed(g: GRef, spare: Option<Task>) -> Task {
         let task = GTask {
             g: Some(g),
             coro: None,
@@ -167,7 +167,7 @@ impl GTask {
                 *b = task;
                 b
             }
-            None => Box::new(task),
+            None => Task::new(task),
         }
     }
 

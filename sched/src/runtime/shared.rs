@@ -47,14 +47,12 @@ pub(crate) struct P {
     /// [`Shared::free_tasks`], so a P that only spawns reuses the boxes of
     /// a P that only runs what it stole (and no box is freed on another
     /// thread than the one that allocated it: glibc's slow path).
-    #[allow(clippy::vec_box)] // the boxes are the point: they are reused
     pub(crate) free_tasks: Vec<Task>,
     /// Goroutines that yielded to the global queue in a runtime of one P,
     /// oldest first, not pushed yet: they join the global queue's tail the
     /// next time this P looks at it, under that lock (`worker.rs`,
     /// `push_yielded`). Empty with more Ps, and whenever the P is not in
     /// its schedule loop.
-    #[allow(clippy::vec_box)] // tasks travel as boxes (`queue::Item`)
     pub(crate) held: Vec<Task>,
     /// Where a batch from the global queue waits between that queue's lock
     /// and this P's ring (`worker.rs`, `take_global`): empty outside
@@ -81,7 +79,6 @@ pub(crate) const FREE_TASKS_SHARED: usize = 4096;
 /// length hint so that a P finding it empty takes no lock.
 #[derive(Default)]
 pub(crate) struct FreeTasks {
-    #[allow(clippy::vec_box)] // reused boxes (see `P::free_tasks`)
     list: Mutex<Vec<Task>>,
     /// `list.len()`, written under the lock (Relaxed: a hint; the lock is
     /// the truth).
