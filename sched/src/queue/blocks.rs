@@ -43,6 +43,7 @@
 use std::alloc::Layout;
 use std::cell::RefCell;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 /// Bytes per size class step.
@@ -120,23 +121,43 @@ impl Chain {
 /// Chains handed over by threads, per class.
 pub(crate) struct Pool {
     chains: [Mutex<Vec<Chain>>; CLASSES],
+    /// Per class, how many chains the list holds: a hint that lets a thread
+    /// with no free block of its own skip the lock when the pool has none
+    /// either. A thread spawning a million goroutines asked the pool, and
+    /// locked it, before cutting each of their blocks (5 % of spawn_join
+    /// at 1 P). Written under the lock; read Relaxed without it: a stale
+    /// zero only cuts a new block where a pooled one could have been
+    /// reused, and a stale non-zero only takes the lock for nothing.
+    chain_counts: [AtomicUsize; CLASSES],
 }
 
 impl Pool {
     pub(crate) const fn new() -> Pool {
         Pool {
             chains: [const { Mutex::new(Vec::new()) }; CLASSES],
+            chain_counts: [const { AtomicUsize::new(0) }; CLASSES],
         }
     }
 
     fn put(&self, class: usize, chain: Chain) {
         if chain.len > 0 {
-            lock(&self.chains[class]).push(chain);
+            let mut chains = lock(&self.chains[class]);
+            chains.push(chain);
+            // Relaxed: a hint (field docs); the lock orders the list itself.
+            self.chain_counts[class].store(chains.len(), Relaxed);
         }
     }
 
     fn get(&self, class: usize) -> Option<Chain> {
-        lock(&self.chains[class]).pop()
+        // Relaxed: a hint (field docs).
+        if self.chain_counts[class].load(Relaxed) == 0 {
+            return None;
+        }
+        let mut chains = lock(&self.chains[class]);
+        let chain = chains.pop();
+        // Relaxed: as in `put`.
+        self.chain_counts[class].store(chains.len(), Relaxed);
+        chain
     }
 
     /// Free blocks the pool holds of the class of `size` bytes.
