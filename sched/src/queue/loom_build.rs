@@ -14,6 +14,8 @@ mod sync;
 
 #[path = "global.rs"]
 pub(crate) mod global;
+#[path = "join_cell.rs"]
+pub(crate) mod join_cell;
 #[path = "node.rs"]
 pub(crate) mod node;
 #[path = "pinned.rs"]

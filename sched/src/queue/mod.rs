@@ -20,6 +20,8 @@
 //! | `pinned.rs`   | `Pinned` / `PinnedRef`: a value on its owner's stack, lent by pointer, with a cell the holder owns while lent (a blocked channel operation's waiter and value) |
 //! | `node.rs`     | `NodeRc`: a goroutine's node (or a shared claim), counted |
 //! | `blocks.rs`   | the size-class blocks nodes live in: per-thread lists, a shared pool, slabs |
+//! | `block_box.rs` | `BlockBox`: a `Box` in a block (the engine's task boxes) |
+//! | `join_cell.rs` | `JoinCell`: a goroutine's outcome and its joiner's waker, lock-free |
 //! | `ring.rs`     | Go's bounded SPMC ring (`runqput` … `runqsteal`); `solo` for one P (no thieves) |
 //! | `chase_lev.rs`| crossbeam's Chase-Lev deque behind the same interface |
 //! | `global.rs`   | the global MPMC queue (`globrunqput`, `globrunqget`) |
@@ -49,7 +51,7 @@
 //!
 //! ## Model checking in the same build
 //!
-//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs`, `pinned.rs`, `wake.rs` and `global.rs` name their primitives through
+//! `ring.rs`, `runnext.rs`, `slot.rs`, `value_slot.rs`, `join_cell.rs`, `pinned.rs`, `wake.rs` and `global.rs` name their primitives through
 //! `super::sync`. Here `sync` is std's; under `--features model-check` the
 //! module `loom_build` mounts the *same files* a second time next to a `sync`
 //! that is loom's, so the loom suite (`loom_tests.rs`) checks the code that
@@ -63,6 +65,7 @@ pub mod chase_lev;
 mod fifo;
 mod global;
 mod item;
+mod join_cell;
 mod local;
 mod node;
 mod outcome;
@@ -95,6 +98,7 @@ pub(crate) use block_box::BlockBox;
 pub use chase_lev::{Local as ChaseLevLocal, Stealer as ChaseLevStealer};
 pub use global::{Global, Refill};
 pub use item::{Hinted, Item, Raw, ITEM_WARM_BYTES};
+pub(crate) use join_cell::JoinCell;
 pub use local::{LocalQueue, QueueStealer};
 pub(crate) use node::NodeRc;
 pub use outcome::{Source, Steal};

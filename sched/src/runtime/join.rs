@@ -4,7 +4,7 @@
 use super::g::{Body, GNode, GRef};
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::Thread;
 
 /// A goroutine or OS thread that waits for something (the production
@@ -43,13 +43,10 @@ impl Waiter {
     }
 }
 
-struct State<T> {
-    result: Option<std::thread::Result<T>>,
-    waiter: Option<crate::engine::Handle>,
-}
-
 pub(crate) struct JoinInner<T> {
-    state: Mutex<State<T>>,
+    /// The outcome, and the joiner's handle while it waits (lock-free:
+    /// `queue/join_cell.rs`).
+    cell: crate::queue::JoinCell<std::thread::Result<T>, crate::engine::Handle>,
     /// Set when the handle is dropped without joining: nobody can take the
     /// outcome any more, so `complete` drops it without the lock.
     detached: AtomicBool,
@@ -58,10 +55,7 @@ pub(crate) struct JoinInner<T> {
 impl<T> JoinInner<T> {
     pub(crate) fn new() -> Self {
         JoinInner {
-            state: Mutex::new(State {
-                result: None,
-                waiter: None,
-            }),
+            cell: crate::queue::JoinCell::new(),
             detached: AtomicBool::new(false),
         }
     }
@@ -77,12 +71,7 @@ impl<T> JoinInner<T> {
             drop(r);
             return;
         }
-        let waiter = {
-            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.result = Some(r);
-            s.waiter.take()
-        };
-        if let Some(w) = waiter {
+        if let Some(w) = self.cell.complete(r) {
             w.unpark();
         }
     }
@@ -152,12 +141,7 @@ impl<T> JoinHandle<T> {
 
     /// Whether the goroutine has finished.
     pub fn is_finished(&self) -> bool {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .result
-            .is_some()
+        self.inner.cell.is_done()
     }
 
     /// Waits for the goroutine (parking the calling goroutine, or the calling
@@ -177,14 +161,14 @@ impl<T> JoinHandle<T> {
             engine::visible(&op);
         }
         loop {
-            {
-                let mut s = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(r) = s.result.take() {
-                    return r;
-                }
-                s.waiter = Some(engine::current());
+            if let Some(r) = self.inner.cell.take() {
+                return r;
             }
-            engine::park_joining(&op, self.task);
+            // A wake-up may come before the park (it leaves a token), or
+            // the outcome before the registration (then take it).
+            if self.inner.cell.register(engine::current()).is_ok() {
+                engine::park_joining(&op, self.task);
+            }
         }
     }
 }
