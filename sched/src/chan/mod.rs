@@ -68,13 +68,13 @@ use channel::Chan;
 /// assert!(rx.recv().is_err());
 /// ```
 pub fn chan<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let (s, r) = NodeRc::new_pair(Chan::new(cap, true));
+    let (s, r) = NodeRc::new_pair_with(|| Chan::new(cap, true));
     (Sender { chan: s }, Receiver { chan: r })
 }
 
 /// A channel that closes only by an explicit `close` (not when its senders
 /// drop): a context's `done` channel.
 pub(crate) fn manual<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let (s, r) = NodeRc::new_pair(Chan::new(cap, false));
+    let (s, r) = NodeRc::new_pair_with(|| Chan::new(cap, false));
     (Sender { chan: s }, Receiver { chan: r })
 }

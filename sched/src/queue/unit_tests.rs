@@ -368,7 +368,7 @@ mod node_rc {
     #[test]
     fn a_pair_is_two_references_to_one_node() {
         let drops = Arc::new(StdAtomic::new(0));
-        let (a, b) = NodeRc::new_pair(Counted(drops.clone(), [3; 8]));
+        let (a, b) = NodeRc::new_pair_with(|| Counted(drops.clone(), [3; 8]));
         assert!(NodeRc::ptr_eq(&a, &b));
         let c = b.clone();
         drop(a);

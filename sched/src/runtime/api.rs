@@ -66,7 +66,7 @@ where
         (shared.next_gid.fetch_add(1, Relaxed), None)
     });
     // The descriptor, the body and the join slot: one allocation (`GNode`).
-    let node = crate::queue::NodeRc::new(super::g::GNode {
+    let node = crate::queue::NodeRc::new_with(|| super::g::GNode {
         g: GShared::new(id, location, shared.clone()),
         join: Body::new(f),
     });
