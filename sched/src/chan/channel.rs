@@ -148,18 +148,21 @@ enum Partner<T> {
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize, close_on_last_sender: bool) -> Self {
-        let state = State {
-            buf: VecDeque::with_capacity(cap.min(1024)),
-            sendq: WaitQueue::default(),
-            recvq: WaitQueue::default(),
-            closed: false,
-        };
+        // Built as one expression (the readiness of an empty, open channel
+        // with no waiters: a send may complete iff it has room), so that it
+        // can be built where it goes (`NodeRc::new_pair_with`), not built
+        // on the stack and copied there.
         Chan {
             close_on_last_sender,
             id: engine::new_object(),
             cap,
-            hint: AtomicU8::new(readiness(&state, cap)),
-            state: SpinMutex::new(state),
+            hint: AtomicU8::new(if cap > 0 { MAY_SEND } else { 0 }),
+            state: SpinMutex::new(State {
+                buf: VecDeque::with_capacity(cap.min(1024)),
+                sendq: WaitQueue::default(),
+                recvq: WaitQueue::default(),
+                closed: false,
+            }),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
         }
@@ -548,4 +551,23 @@ type Timer = (NodeRc<Claim>, Instant);
 fn timed_waiter<T>(value: Option<T>, deadline: Instant) -> (Arc<Waiter<T>>, Timer) {
     let claim = NodeRc::new(Claim::single());
     (Waiter::new(claim.clone(), value), (claim, deadline))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Chan::new` writes the readiness hint of an empty, open channel
+    /// without computing it from the state: it must be what `readiness`
+    /// would compute.
+    #[test]
+    fn a_new_channel_starts_with_the_hint_its_state_gives() {
+        for cap in [0, 1, 2, 64, 5000] {
+            let c = Chan::<u64>::new(cap, true);
+            // Read before locking: unlocking rewrites the hint.
+            let (written, send, recv) = (c.hint.load(Relaxed), c.may_send(), c.may_recv());
+            assert_eq!(written, readiness(&c.lock(), cap), "cap {cap}");
+            assert_eq!((send, recv), (cap > 0, false));
+        }
+    }
 }
