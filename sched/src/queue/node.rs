@@ -77,19 +77,14 @@ impl<T> NodeRc<T> {
         NodeRc::with_count(1, || value)
     }
 
-    /// A node holding `make()`, made after its block is taken, so that the
-    /// value can be built in the block instead of on the stack and then
-    /// copied in: for large values (a channel, a goroutine's node with its
-    /// closure) the copy was a `memmove` call (5 % of ping_pong at 1 P).
-    #[inline(always)]
-    pub(crate) fn new_with(make: impl FnOnce() -> T) -> NodeRc<T> {
-        NodeRc::with_count(1, make)
-    }
-
     /// Two references to a new node holding `make()` (a channel's first
-    /// `Sender` and `Receiver`): the count starts at two, so the second
-    /// reference costs no atomic read-modify-write, as a clone would. Made
-    /// in place, as [`NodeRc::new_with`].
+    /// `Sender` and `Receiver`; a goroutine's `JoinHandle` and task): the
+    /// count starts at two, so the second reference costs no atomic
+    /// read-modify-write, as a clone would. `make` runs after the block is
+    /// taken, so that the value can be built in the block instead of on the
+    /// stack and then copied in: for large values (a channel, a goroutine's
+    /// node with its closure) the copy was a `memmove` call (5 % of
+    /// ping_pong at 1 P).
     #[inline(always)]
     pub(crate) fn new_pair_with(make: impl FnOnce() -> T) -> (NodeRc<T>, NodeRc<T>) {
         let first = NodeRc::with_count(2, make);

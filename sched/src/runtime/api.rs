@@ -65,8 +65,10 @@ where
         // Relaxed: uniqueness only needs the RMW's atomicity.
         (shared.next_gid.fetch_add(1, Relaxed), None)
     });
-    // The descriptor, the body and the join slot: one allocation (`GNode`).
-    let node = crate::queue::NodeRc::new_with(|| super::g::GNode {
+    // The descriptor, the body and the join slot: one allocation (`GNode`),
+    // with its first two references made at once (the handle's and the
+    // task's: no clone, so no atomic read-modify-write).
+    let (node, for_task) = crate::queue::NodeRc::new_pair_with(|| super::g::GNode {
         g: GShared::new(id, location, shared.clone()),
         join: Body::new(f),
     });
@@ -75,7 +77,7 @@ where
         parent: current().map(|c| super::worker::gid(c.id)),
         location: model::Location::from_std(location),
     });
-    let g: super::g::GRef = node.clone().erase(|n| n);
+    let g: super::g::GRef = for_task.erase(|n| n);
     let task = super::g::GTask::boxed(g, spare);
     let task_addr = std::ptr::from_ref::<super::g::GTask>(&task) as usize;
     (
