@@ -190,7 +190,7 @@ struct Class {
     /// The uncut rest of this thread's newest slab for the class.
     next: *mut u8,
     end: *mut u8,
-    /// Bytes of the next slab (0 before the first: [`SLAB`]).
+    /// Bytes of the next slab.
     slab: usize,
 }
 
@@ -200,7 +200,7 @@ impl Class {
         spare: Chain::EMPTY,
         next: std::ptr::null_mut(),
         end: std::ptr::null_mut(),
-        slab: 0,
+        slab: SLAB,
     };
 }
 
@@ -278,7 +278,7 @@ impl Blocks {
 fn cut(k: &mut Class, class: usize) -> NonNull<u8> {
     let size = class_size(class);
     if (k.end as usize) - (k.next as usize) < size {
-        let bytes = k.slab.max(SLAB);
+        let bytes = k.slab;
         k.slab = (bytes * 2).min(MAX_SLAB);
         let layout = Layout::from_size_align(bytes, ALIGN).expect("a valid slab layout");
         // SAFETY: the layout has a non-zero size. The slab is never freed

@@ -93,22 +93,22 @@ impl<R, W> JoinCell<R, W> {
         self.outcome.with_mut(|p| unsafe { (*p).take() })
     }
 
-    /// Leaves `w` for `complete` to return, unless the outcome is already
-    /// stored: then `w` comes back (`Err`), and the caller takes the
-    /// outcome. Registering again while registered (a wake-up that came
-    /// early) keeps the first waiter and drops `w`.
-    pub(crate) fn register(&self, w: W) -> Result<(), W> {
+    /// Leaves a waiter (`waiter()`, made only if none is registered yet)
+    /// for `complete` to return. `true`: a waiter is registered, so the
+    /// caller may park (again, after a wake-up that came early); `false`:
+    /// the outcome is stored, and the caller takes it.
+    pub(crate) fn register(&self, waiter: impl FnOnce() -> W) -> bool {
         // Relaxed: WAITING was set by this thread; after DONE the caller's
         // `take` loads again with Acquire.
         match self.state.load(Ordering::Relaxed) {
-            DONE => return Err(w),
-            WAITING => return Ok(()),
+            DONE => return false,
+            WAITING => return true,
             _ => {}
         }
         // SAFETY: EMPTY: nobody registered, and the completer reads this
         // cell only after finding WAITING, which only the CAS below sets;
         // the one joiner is this thread.
-        self.waiter.with_mut(|p| unsafe { *p = Some(w) });
+        self.waiter.with_mut(|p| unsafe { *p = Some(waiter()) });
         // Release: publishes the waiter to the Acquire half of
         // `complete`'s swap. Relaxed on failure: the caller's `take` loads
         // DONE again with Acquire.
@@ -116,13 +116,13 @@ impl<R, W> JoinCell<R, W> {
             .state
             .compare_exchange(EMPTY, WAITING, Ordering::Release, Ordering::Relaxed)
         {
-            Ok(_) => Ok(()),
+            Ok(_) => true,
             Err(_) => {
                 // DONE meanwhile: the completer found EMPTY and left the
-                // waiter alone, so it is still ours.
+                // waiter alone, so it is still ours to drop.
                 // SAFETY: as above; the completer never reads it now.
-                let w = self.waiter.with_mut(|p| unsafe { (*p).take() });
-                Err(w.expect("the waiter written above"))
+                drop(self.waiter.with_mut(|p| unsafe { (*p).take() }));
+                false
             }
         }
     }

@@ -517,7 +517,7 @@ fn join_cell_hands_the_outcome_to_its_joiner_once_and_wakes_it() {
             if let Some(g) = cell.take() {
                 break id(g);
             }
-            if cell.register(thread::current()).is_ok() {
+            if cell.register(thread::current) {
                 thread::park();
             }
         };

@@ -48,7 +48,7 @@ pub(crate) struct JoinInner<T> {
     /// `queue/join_cell.rs`).
     cell: crate::queue::JoinCell<std::thread::Result<T>, crate::engine::Handle>,
     /// Set when the handle is dropped without joining: nobody can take the
-    /// outcome any more, so `complete` drops it without the lock.
+    /// outcome any more, so `complete` drops it without storing it.
     detached: AtomicBool,
 }
 
@@ -167,7 +167,7 @@ impl<T> JoinHandle<T> {
             }
             // A wake-up may come before the park (it leaves a token), or
             // the outcome before the registration (then take it).
-            if self.inner.cell.register(engine::current()).is_ok() {
+            if self.inner.cell.register(engine::current) {
                 engine::park_joining(&op, self.task);
             }
         }
