@@ -72,6 +72,8 @@ IMPLS = ["sched", "go", "tokio", "tokio_ct"]
 IMPL_PROCS = {"tokio_ct": {1}}
 LABEL = {"sched": "sched", "go": "Go", "tokio": "tokio", "tokio_ct": "tokio 1-thread"}
 BASELINES = ["go", "tokio", "tokio_ct"]
+# The chart's bar colour per baseline, in BASELINES order.
+COLORS = {"go": "#4477aa", "tokio": "#ee6677", "tokio_ct": "#228833"}
 
 # The targets of the issues: (workload, procs) -> (Go, tokio) measured
 # earlier on this machine, in the workload's unit.
@@ -360,13 +362,13 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def svg_chart(rows: list[tuple[str, float | None, float | None, float | None]]) -> str:
-    """Horizontal bars of sched/Go, sched/tokio and sched/tokio 1-thread
-    (log scale, 1 = parity)."""
+def svg_chart(rows: list[tuple[str, list[float | None]]]) -> str:
+    """Horizontal bars of sched over each of BASELINES, per row (log scale,
+    1 = parity); a row's ratios are in BASELINES order."""
     import math
 
     w, left, bar, gap = 760, 190, 9, 8
-    nbar = 3
+    nbar = len(BASELINES)
     h = 60 + len(rows) * (nbar * bar + gap)
     lo, hi = math.log2(1 / 16), math.log2(16)
     x = lambda r: left + (math.log2(min(max(r, 1 / 16), 16)) - lo) / (hi - lo) * (w - left - 20)
@@ -374,13 +376,12 @@ def svg_chart(rows: list[tuple[str, float | None, float | None, float | None]]) 
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="{w}" height="{h}" fill="white"/>',
            '<text x="10" y="18" font-size="13">sched time / other time (log scale; '
-           '&lt; 1: sched faster)</text>',
-           '<rect x="500" y="8" width="10" height="10" fill="#4477aa"/>'
-           '<text x="514" y="17">vs Go</text>',
-           '<rect x="560" y="8" width="10" height="10" fill="#ee6677"/>'
-           '<text x="574" y="17">vs tokio</text>',
-           '<rect x="630" y="8" width="10" height="10" fill="#228833"/>'
-           '<text x="644" y="17">vs tokio 1-thread</text>']
+           '&lt; 1: sched faster)</text>']
+    lx = 480
+    for b in BASELINES:
+        out.append(f'<rect x="{lx}" y="8" width="10" height="10" fill="{COLORS[b]}"/>'
+                   f'<text x="{lx + 14}" y="17">vs {LABEL[b]}</text>')
+        lx += 30 + 7 * len(LABEL[b])
     for t in [1 / 16, 1 / 4, 1, 4, 16]:
         xt = x(t)
         out.append(f'<line x1="{xt:.1f}" y1="30" x2="{xt:.1f}" y2="{h - 20}" '
@@ -388,9 +389,10 @@ def svg_chart(rows: list[tuple[str, float | None, float | None, float | None]]) 
         out.append(f'<text x="{xt:.1f}" y="{h - 6}" text-anchor="middle">'
                    f'{t:g}</text>')
     y = 36
-    for name, rg, rt, rc in rows:
+    for name, ratios in rows:
         out.append(f'<text x="{left - 6}" y="{y + bar + 3}" text-anchor="end">{name}</text>')
-        for r, color, dy in ((rg, "#4477aa", 0), (rt, "#ee6677", bar), (rc, "#228833", 2 * bar)):
+        for i, (r, b) in enumerate(zip(ratios, BASELINES)):
+            color, dy = COLORS[b], i * bar
             if r:
                 x0, x1 = sorted((x(1), x(r)))
                 out.append(f'<rect x="{x0:.1f}" y="{y + dy}" width="{max(x1 - x0, 1):.1f}" '
@@ -571,8 +573,8 @@ def write_reports(out, date, mach, load_before, load_after, runs, args, chan, wo
                      + " | ".join(ratio(med["sched"], med[b]) for b in BASELINES) + " | "
                      + " | ".join(paired(wl, c["sched"], c[b]) for b in BASELINES) + f" | {rss} |")
             if med["sched"]:
-                chart.append((f"{wl} P={p}", *(med["sched"] / med[b] if med[b] else None
-                                               for b in BASELINES)))
+                chart.append((f"{wl} P={p}", [med["sched"] / med[b] if med[b] else None
+                                              for b in BASELINES]))
             for imp in IMPLS:
                 if c[imp].status == "absent":
                     continue
