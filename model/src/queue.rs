@@ -23,7 +23,7 @@ use crate::ids::{GId, PId};
 use crate::policy::{SchedPolicy, YieldTarget};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// One P's queues.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,6 +57,10 @@ impl LocalQueue {
 pub struct RunQueues {
     pub locals: Vec<LocalQueue>,
     pub global: VecDeque<GId>,
+    /// Parked joiners whose next wake-up goes to the waker's tail
+    /// ([`RunQueues::park_joining`], `Policy::join_wake_tail`).
+    #[serde(default)]
+    pub join_tail: BTreeSet<GId>,
 }
 
 impl RunQueues {
@@ -64,6 +68,7 @@ impl RunQueues {
         RunQueues {
             locals: vec![LocalQueue::default(); procs],
             global: VecDeque::new(),
+            join_tail: BTreeSet::new(),
         }
     }
 
@@ -84,9 +89,11 @@ impl RunQueues {
     /// Into the slot if the policy says so (the slot's previous G is kicked to
     /// the tail), else the tail; a full ring moves half of itself plus the G to
     /// the global queue (`runqputslow`). Returns how many moved to global.
+    /// A joiner [`RunQueues::park_joining`] marked goes to the tail, once.
     pub fn push_ready(&mut self, p: PId, g: GId, spawn: bool, policy: &dyn SchedPolicy) -> usize {
+        let marked = !spawn && self.join_tail.remove(&g);
         let local = &mut self.locals[p.index()];
-        let g = if policy.ready_to_runnext(spawn) {
+        let g = if !marked && policy.ready_to_runnext(spawn) {
             match local.runnext.replace(g) {
                 Some(old) => old,
                 None => return 0,
@@ -264,6 +271,29 @@ impl RunQueues {
         true
     }
 
+    /// `joiner`, running on `p`, parks joining `target` (`None`: no target
+    /// queued on `p`). First [`RunQueues::promote_joined`]; then, if the
+    /// policy wakes joins at the tail ([`SchedPolicy::join_wakes_tail`]) and
+    /// `target` is not in `p`'s slot (promoted or already there), `joiner`
+    /// is marked, and its wake-up ([`RunQueues::push_ready`]) goes to the
+    /// waker's tail: a join on a goroutine that runs next keeps fork-join
+    /// depth first, a join on one further back lets the queue run first.
+    /// Returns whether `target` was promoted.
+    pub fn park_joining(
+        &mut self,
+        p: PId,
+        joiner: GId,
+        target: Option<GId>,
+        policy: &dyn SchedPolicy,
+    ) -> bool {
+        let promoted = target.is_some_and(|t| self.promote_joined(p, t, policy));
+        let next = target.is_some() && self.locals[p.index()].runnext == target;
+        if policy.join_wakes_tail() && !next {
+            self.join_tail.insert(joiner);
+        }
+        promoted
+    }
+
     /// Records that `p` started a time slice (called by the engine when a
     /// [`Found::new_slice`] G starts running).
     pub fn start_slice(&mut self, p: PId) {
@@ -413,6 +443,58 @@ mod tests {
 
     fn p(i: usize) -> PId {
         PId::from(i)
+    }
+
+    #[test]
+    fn a_joiner_whose_target_is_not_next_wakes_at_the_tail_once() {
+        let go = Policy::go();
+        let main = GId(0);
+        let mut q = RunQueues::new(1);
+        for g in 1..=3 {
+            q.push_ready(p(0), GId(g), true, &go);
+        }
+        // Slot 3, ring [1, 2]: a join on 1 (not newest, not next) marks main.
+        assert!(!q.park_joining(p(0), main, Some(GId(1)), &go));
+        assert!(q.join_tail.contains(&main));
+        q.push_ready(p(0), main, false, &go);
+        assert_eq!(q.locals[0].runnext, Some(GId(3)), "the slot is untouched");
+        assert_eq!(q.locals[0].ring, [GId(1), GId(2), main]);
+        assert!(q.join_tail.is_empty(), "the mark is spent by one wake-up");
+        // Its next wake-up, from any other wait, goes to the slot again.
+        q.locals[0].ring.pop_back();
+        q.push_ready(p(0), main, false, &go);
+        assert_eq!(q.locals[0].runnext, Some(main));
+
+        // A target promoted into the slot, or already there: no mark.
+        let mut q = RunQueues::new(1);
+        for g in 1..=3 {
+            q.push_ready(p(0), GId(g), true, &go);
+        }
+        assert!(q.park_joining(p(0), main, Some(GId(2)), &go));
+        assert!(
+            !q.park_joining(p(0), main, Some(GId(2)), &go),
+            "in the slot"
+        );
+        assert!(q.join_tail.is_empty());
+        // No target known here (on another P, running): marked.
+        q.park_joining(p(0), main, None, &go);
+        assert!(q.join_tail.contains(&main));
+        // `joinwake=runnext`, and a policy without a slot, mark nothing.
+        for spec in ["go,joinwake=runnext", "fifo"] {
+            let mut q = RunQueues::new(1);
+            q.park_joining(p(0), main, None, &Policy::parse(spec).unwrap());
+            assert!(q.join_tail.is_empty(), "{spec}");
+        }
+        let e = Policy::parse("go,runnext=off,joinwake=tail").unwrap_err();
+        assert_eq!(
+            e.knob,
+            "spawn_to_runnext/wake_to_runnext/join_to_runnext/join_wake_tail"
+        );
+        let e = Policy::parse("go,joinwake=slot").unwrap_err();
+        assert_eq!(
+            (e.knob.as_str(), e.allowed.as_str()),
+            ("joinwake", "tail, runnext")
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ use std::fmt;
 /// - v1: the first format.
 /// - v2: the header's policy has `join_to_runnext` (a v1 trace's run had no
 ///   join promotion: migrated as `false`).
-pub const TRACE_FORMAT_VERSION: u32 = 2;
+/// - v3: the header's policy has `join_wake_tail` (a v2 trace's run woke
+///   every joiner by `wake_to_runnext`: migrated as `false`).
+pub const TRACE_FORMAT_VERSION: u32 = 3;
 
 /// The magic string at the head of every trace, to recognise foreign files.
 pub const TRACE_MAGIC: &str = "sched-trace";

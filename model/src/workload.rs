@@ -270,26 +270,29 @@ impl Program {
         After::Continue
     }
 
-    /// `g` on `p` just blocked in [`Step::JoinChildren`]: the newest G of
-    /// `p`'s ring, if it is a live child of `g`, moves into the slot when
-    /// the policy promotes joins ([`RunQueues::promote_joined`]). The model's
+    /// `g` on `p` just blocked in [`Step::JoinChildren`]
+    /// ([`RunQueues::park_joining`]). Its target is the newest G of `p`'s
+    /// ring if that is a live child of `g` (it moves into the slot when the
+    /// policy promotes joins), else the slot's G if that is one, else none
+    /// here (`g` then wakes at the tail under `join_wake_tail`). The model's
     /// join waits for every child; production's for one handle, and both
     /// promote only the ring's newest G. Returns whether one moved.
-    pub fn promote_on_join(
+    pub fn park_joining(
         &self,
         g: GId,
         p: PId,
         queues: &mut RunQueues,
         policy: &dyn SchedPolicy,
     ) -> bool {
-        let Some(&newest) = queues.locals[p.index()].ring.back() else {
-            return false;
+        let live_child = |c: &GId| {
+            self.gs
+                .get(c.index())
+                .is_some_and(|c| c.parent == Some(g) && !c.done)
         };
-        let child = self
-            .gs
-            .get(newest.index())
-            .is_some_and(|c| c.parent == Some(g) && !c.done);
-        child && queues.promote_joined(p, newest, policy)
+        let local = &queues.locals[p.index()];
+        let target = (local.ring.back().copied().filter(live_child))
+            .or_else(|| local.runnext.filter(live_child));
+        queues.park_joining(p, g, target, policy)
     }
 
     fn exit(&mut self, g: GId) -> Effect {

@@ -144,7 +144,7 @@ fn knobs(fair: bool) -> impl Strategy<Value = Policy> {
     (
         queue,
         slot,
-        any::<(bool, bool, bool)>(),
+        any::<(bool, bool, bool, bool)>(),
         steal,
         1u32..=4,
         0u8..3,
@@ -156,7 +156,7 @@ fn knobs(fair: bool) -> impl Strategy<Value = Policy> {
             |(
                 queue,
                 slot,
-                (spawn, wake, join),
+                (spawn, wake, join, join_tail),
                 steal,
                 rounds,
                 order,
@@ -171,6 +171,7 @@ fn knobs(fair: bool) -> impl Strategy<Value = Policy> {
                     spawn_to_runnext: spawn && slot.is_some(),
                     wake_to_runnext: wake && slot.is_some(),
                     join_to_runnext: join && slot.is_some(),
+                    join_wake_tail: join_tail && slot.is_some(),
                     steal,
                     steal_rounds: rounds,
                     victim_order: [

@@ -89,9 +89,11 @@ TARGETS = {
 IDLE_TARGET_BYTES = 4600
 
 ABLATION = [
-    ("go", "Go defaults (runnext on, steal half, ring, 10 ms quantum; a join promotes)"),
+    ("go", "Go defaults (runnext on, steal half, ring, 10 ms quantum; a join promotes, "
+           "a joiner whose target was not next wakes at the tail)"),
     ("go,runnext=off", "LIFO slot off"),
     ("go,join=off", "a join promotes nothing (Go's order)"),
+    ("go,joinwake=runnext", "a joiner wakes into runnext, not the tail (Go's ready)"),
     ("go,steal=one", "steal one instead of half"),
     ("go,queue=chase_lev", "Chase-Lev local queue"),
     ("go,quantum=1ms", "quantum 1 ms"),

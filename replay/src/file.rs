@@ -1,7 +1,7 @@
 //! The trace file: JSON, self-describing, one decision per line.
 //!
 //! ```text
-//! {"header":{"magic":"sched-trace","version":2,"program":"tests::lost_update",…},
+//! {"header":{"magic":"sched-trace","version":3,"program":"tests::lost_update",…},
 //! "entries":[
 //! {"step":0,"p":0,"g":0,"op":"Spawn","object":null,"location":{…},"kind":"RunG","chosen":0,"of":1,"decision":{…}},
 //! {"step":1,…},
@@ -36,18 +36,27 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Upgrades, in order: `MIGRATIONS[i]` rewrites a parsed file of format
 /// `OLDEST_READABLE + i` into format `OLDEST_READABLE + i + 1`.
-pub const MIGRATIONS: &[fn(&mut Value)] = &[v1_to_v2];
+pub const MIGRATIONS: &[fn(&mut Value)] = &[v1_to_v2, v2_to_v3];
 
 /// v1 → v2: the policy gained `join_to_runnext`; a v1 run promoted nothing.
 fn v1_to_v2(value: &mut Value) {
+    policy_knob_absent_means_off(value, "join_to_runnext");
+}
+
+/// v2 → v3: the policy gained `join_wake_tail`; a v2 run woke every joiner
+/// as `wake_to_runnext` says.
+fn v2_to_v3(value: &mut Value) {
+    policy_knob_absent_means_off(value, "join_wake_tail");
+}
+
+/// Sets the header policy's boolean `knob` to false unless present.
+fn policy_knob_absent_means_off(value: &mut Value, knob: &str) {
     if let Some(policy) = value
         .get_mut("header")
         .and_then(|h| h.get_mut("policy"))
         .and_then(Value::as_object_mut)
     {
-        policy
-            .entry("join_to_runnext")
-            .or_insert(Value::Bool(false));
+        policy.entry(knob).or_insert(Value::Bool(false));
     }
 }
 

@@ -145,12 +145,12 @@ fn bad_files_exit_2_with_the_clear_message() {
         )
     );
     let future = dir().join("future.json");
-    let text = replay::to_string(&common::sample()).replacen("\"version\":2", "\"version\":7", 1);
+    let text = replay::to_string(&common::sample()).replacen("\"version\":3", "\"version\":7", 1);
     std::fs::write(&future, text).unwrap();
     for cmd in ["show", "stats", "perfetto"] {
         let o = cli(&[cmd.as_ref(), future.as_os_str()]);
         assert_eq!(o.status.code(), Some(2), "{cmd}");
-        assert!(stderr(&o).contains("trace format v7 is newer than this build's v2: update sched (cargo update -p sched)"), "{cmd}: {}", stderr(&o));
+        assert!(stderr(&o).contains("trace format v7 is newer than this build's v3: update sched (cargo update -p sched)"), "{cmd}: {}", stderr(&o));
     }
     let missing = dir().join("missing.json");
     let o = cli(&["diff".as_ref(), missing.as_os_str(), future.as_os_str()]);

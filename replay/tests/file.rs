@@ -50,7 +50,7 @@ fn the_file_has_the_header_first_and_one_entry_per_line() {
     let text = valid();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with(
-        r#"{"header":{"magic":"sched-trace","version":2,"program":"tests::lost_update""#
+        r#"{"header":{"magic":"sched-trace","version":3,"program":"tests::lost_update""#
     ));
     assert_eq!(lines[1], r#""entries":["#);
     let entries = &lines[2..2 + common::sample().entries.len()];
@@ -180,7 +180,7 @@ fn a_foreign_file_says_what_it_looks_like() {
 #[test]
 fn a_newer_format_is_refused_with_both_versions_and_the_remedy() {
     let text = valid().replacen(
-        r#""version":2"#,
+        r#""version":3"#,
         r#""version":7,"field_from_the_future":true"#,
         1,
     );
@@ -189,12 +189,12 @@ fn a_newer_format_is_refused_with_both_versions_and_the_remedy() {
         e.kind,
         ErrorKind::NewerVersion {
             found: 7,
-            supported: 2
+            supported: 3
         }
     ));
     assert_eq!(
         e.to_string(),
-        "trace format v7 is newer than this build's v2: update sched (cargo update -p sched) \
+        "trace format v7 is newer than this build's v3: update sched (cargo update -p sched) \
          or re-record the trace with this build"
     );
 }
@@ -204,18 +204,35 @@ fn a_v1_trace_is_migrated_its_run_promoted_no_join() {
     let t = common::sample();
     assert!(t.header.policy.join_to_runnext, "the sample's policy is go");
     let v1 = valid()
-        .replacen(r#""version":2"#, r#""version":1"#, 1)
-        .replacen(r#""join_to_runnext":true,"#, "", 1);
-    assert!(!v1.contains("join_to_runnext"));
+        .replacen(r#""version":3"#, r#""version":1"#, 1)
+        .replacen(r#""join_to_runnext":true,"#, "", 1)
+        .replacen(r#""join_wake_tail":true,"#, "", 1);
+    assert!(!v1.contains("join_to_runnext") && !v1.contains("join_wake_tail"));
     let old = file::from_bytes(v1.as_bytes()).unwrap();
     assert!(!old.header.policy.join_to_runnext);
-    assert_eq!(old.header.version, 2, "migrated to this build's format");
+    assert!(!old.header.policy.join_wake_tail);
+    assert_eq!(old.header.version, 3, "migrated to this build's format");
+    assert_eq!(old.entries, t.entries);
+}
+
+#[test]
+fn a_v2_trace_is_migrated_its_joiners_woke_into_the_slot() {
+    let t = common::sample();
+    assert!(t.header.policy.join_wake_tail, "the sample's policy is go");
+    let v2 = valid()
+        .replacen(r#""version":3"#, r#""version":2"#, 1)
+        .replacen(r#""join_wake_tail":true,"#, "", 1);
+    assert!(!v2.contains("join_wake_tail"));
+    let old = file::from_bytes(v2.as_bytes()).unwrap();
+    assert!(old.header.policy.join_to_runnext, "kept from v2");
+    assert!(!old.header.policy.join_wake_tail);
+    assert_eq!(old.header.version, 3, "migrated to this build's format");
     assert_eq!(old.entries, t.entries);
 }
 
 #[test]
 fn a_version_older_than_any_migration_is_refused() {
-    let text = valid().replacen(r#""version":2"#, r#""version":0"#, 1);
+    let text = valid().replacen(r#""version":3"#, r#""version":0"#, 1);
     let e = refuse(text.as_bytes());
     assert!(matches!(
         e.kind,
@@ -241,7 +258,7 @@ fn a_wrong_field_type_names_the_field_line_and_expected_type() {
     assert_eq!(*line, 5, "entry 2 is on line 5");
     assert!(excerpt.starts_with(r#"{"step":2,"#));
     let msg = e.to_string();
-    assert!(msg.starts_with(r#"invalid trace (format v2): invalid type: string "one", expected u32 at line 5 column"#), "{msg}");
+    assert!(msg.starts_with(r#"invalid trace (format v3): invalid type: string "one", expected u32 at line 5 column"#), "{msg}");
     assert!(msg.ends_with(
         "the file was edited or written by another tool: re-record it (run the failing test again)"
     ));
@@ -261,7 +278,7 @@ fn a_chosen_index_out_of_range_is_refused() {
     let e = refuse(text.as_bytes());
     assert!(
         e.to_string().starts_with(
-            "invalid trace (format v2): entry 2 (step 2) chose option 2 of only 2: `#2 "
+            "invalid trace (format v3): entry 2 (step 2) chose option 2 of only 2: `#2 "
         ),
         "{e}"
     );
@@ -270,12 +287,12 @@ fn a_chosen_index_out_of_range_is_refused() {
 #[test]
 fn load_prefixes_errors_with_the_path() {
     let path = tmp("future.json");
-    let text = valid().replacen(r#""version":2"#, r#""version":7"#, 1);
+    let text = valid().replacen(r#""version":3"#, r#""version":7"#, 1);
     std::fs::write(&path, text).unwrap();
     let msg = replay::load(&path).unwrap_err().to_string();
     assert_eq!(
         msg,
-        format!("{}: trace format v7 is newer than this build's v2: update sched (cargo update -p sched) or re-record the trace with this build", path.display())
+        format!("{}: trace format v7 is newer than this build's v3: update sched (cargo update -p sched) or re-record the trace with this build", path.display())
     );
 }
 

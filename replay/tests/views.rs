@@ -14,7 +14,7 @@ fn show_prints_the_header_with_settings_size_and_outcome() {
     assert_eq!(
         head,
         [
-            "sched trace v2 — program tests::lost_update",
+            "sched trace v3 — program tests::lost_update",
             "  policy go, 2 procs, seed 7, strategy random, scope any_interleaving",
             "  10 decisions, 4 choice points; outcome: panic: lost update: counter = 1, expected 2",
             "  columns: step, P of the goroutine, the decision taken there, the goroutine's op and object, the option chosen, the op's source location",

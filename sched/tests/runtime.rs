@@ -630,15 +630,62 @@ fn a_join_runs_the_goroutine_it_waits_for_next() {
         assert_eq!(rt.block_on(join_order), want, "production, {spec}");
         let promotions = rt.stats().total().join_promotions;
         assert_eq!(promotions > 0, promoted, "{spec}: {promotions} promotions");
-        let cfg = sched::det::Config::new()
+        let det = det_at_one_p(policy, "runtime::join_order", join_order);
+        assert_eq!(det, want, "deterministic, {spec}");
+    }
+}
+
+/// `f` as a deterministic run's main goroutine, on 1 P, faithful to `policy`.
+fn det_at_one_p<T: Send + 'static>(policy: Policy, program: &str, f: fn() -> T) -> T {
+    let cfg = sched::det::Config::new()
+        .procs(1)
+        .policy(policy)
+        .scope(model::trace::Scope::PolicyFaithful)
+        .quantum_steps(1000)
+        .program(program);
+    let mut chooser = model::chooser::RandomChooser::new(1);
+    sched::det::run(&cfg, &mut chooser, f).result.unwrap()
+}
+
+/// Spawns `a`, `b` and `c` (`c` holds the slot, the ring is `[a, b]`) and
+/// joins `a`, which is neither next nor the ring's newest: the order in
+/// which the three ran and main (0) resumed from that join.
+fn join_wake_order() -> Vec<u32> {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let push = |k: u32| {
+        let o = order.clone();
+        move || o.lock().unwrap().push(k)
+    };
+    let (a, b, c) = (go(push(1)), go(push(2)), go(push(3)));
+    a.join().unwrap();
+    order.lock().unwrap().push(0);
+    b.join().unwrap();
+    c.join().unwrap();
+    let v = order.lock().unwrap().clone();
+    v
+}
+
+/// `Policy::join_wake_tail`: a goroutine parked joining one that was not
+/// next is woken at the tail, so `b` runs before main resumes; with
+/// `joinwake=runnext` main resumes in the slot as soon as `a` exits (Go's
+/// `ready`), and without a slot every wake-up is at the tail. Production
+/// and a deterministic run agree.
+#[test]
+fn a_joiner_whose_target_was_not_next_resumes_after_the_queue() {
+    for (spec, want) in [
+        ("go", [3, 1, 2, 0]),
+        ("go,joinwake=runnext", [3, 1, 0, 2]),
+        ("fifo", [1, 2, 3, 0]),
+    ] {
+        let policy = Policy::parse(spec).unwrap();
+        let rt = Runtime::builder()
             .procs(1)
-            .policy(policy)
-            .scope(model::trace::Scope::PolicyFaithful)
-            .quantum_steps(1000)
-            .program("runtime::join_order");
-        let mut chooser = model::chooser::RandomChooser::new(1);
-        let out = sched::det::run(&cfg, &mut chooser, join_order);
-        assert_eq!(out.result.unwrap(), want, "deterministic, {spec}");
+            .policy(policy.clone())
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(join_wake_order), want, "production, {spec}");
+        let det = det_at_one_p(policy, "runtime::join_wake_order", join_wake_order);
+        assert_eq!(det, want, "deterministic, {spec}");
     }
 }
 

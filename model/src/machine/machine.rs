@@ -433,7 +433,7 @@ impl Machine {
                 ev.push(Event::GBlocked { g, reason, object });
                 if reason == BlockReason::Join {
                     self.prog
-                        .promote_on_join(g, p, &mut self.queues, &*self.policy);
+                        .park_joining(g, p, &mut self.queues, &*self.policy);
                 }
                 self.vacate(p)?;
             }

@@ -81,6 +81,13 @@ pub trait SchedPolicy: Send + Sync + std::fmt::Debug {
         self.base().join_promotes()
     }
 
+    /// A G parks in a join whose target is not in its P's slot: is its
+    /// wake-up sent to the waker's local tail rather than the slot
+    /// (`Policy::join_wake_tail`)? `RunQueues::park_joining` marks it.
+    fn join_wakes_tail(&self) -> bool {
+        self.base().join_wakes_tail()
+    }
+
     /// May the slot run again after `consecutive` slot runs in a row?
     fn runnext_may_run(&self, consecutive: u32) -> bool {
         self.base().runnext_may_run(consecutive)
@@ -204,6 +211,12 @@ impl Policy {
         self.join_to_runnext
             && self.runnext.is_some()
             && matches!(self.local_queue, LocalQueueKind::GoRing { .. })
+    }
+
+    /// See [`SchedPolicy::join_wakes_tail`]: the knob, with a slot that
+    /// wake-ups would otherwise go to.
+    pub fn join_wakes_tail(&self) -> bool {
+        self.join_wake_tail && self.runnext.is_some()
     }
 
     /// See [`SchedPolicy::runnext_may_run`].

@@ -9,7 +9,7 @@ use super::{
 };
 
 /// The keys `Policy::parse` accepts, with their values.
-pub const KNOBS: &str = "steal=half|one|<k>, runnext=go|tokio|off, runnext_steal=never|last|always, join=runnext|off, \
+pub const KNOBS: &str = "steal=half|one|<k>, runnext=go|tokio|off, runnext_steal=never|last|always, join=runnext|off, joinwake=tail|runnext, \
      queue=ring|chase_lev, capacity=<power of two>, rounds=<n>, victims=coprime|random_start|sequential, \
      global=<n>|never, quantum=<n>ns|us|ms, yield=global|local";
 
@@ -45,6 +45,13 @@ impl Policy {
                     "runnext" | "on" => true,
                     "off" => false,
                     _ => return Err(bad(key, value, "runnext, off")),
+                }
+            }
+            "joinwake" => {
+                self.join_wake_tail = match value {
+                    "tail" => true,
+                    "runnext" => false,
+                    _ => return Err(bad(key, value, "tail, runnext")),
                 }
             }
             "queue" => self.local_queue = parse_queue(value, self.local_queue)?,

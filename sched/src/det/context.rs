@@ -112,8 +112,9 @@ impl Exec {
 
     /// Parks joining the goroutine whose join object is `op`'s: first, if
     /// it sits newest in this P's ring, the policy may promote it into the
-    /// slot (`RunQueues::promote_joined`, as production does). A pending
-    /// token means no park, and no promotion.
+    /// slot, and if it is not in the slot then, the policy may send this
+    /// goroutine's wake-up to the waker's tail (`RunQueues::park_joining`,
+    /// as production does). A pending token means no park, and neither.
     pub(crate) fn park_joining(&self, op: &Op) {
         let Some(g) = self.me() else { return };
         {
@@ -122,9 +123,8 @@ impl Exec {
             if let (false, GStatus::Running(p)) = (st.gs[g.index()].token, st.gs[g.index()].status)
             {
                 let object = st.renumber(op.object);
-                if let Some(&target) = st.joins.get(&object) {
-                    st.queues.promote_joined(p, target, &st.cfg.policy);
-                }
+                let target = st.joins.get(&object).copied();
+                st.queues.park_joining(p, g, target, &st.cfg.policy);
             }
         }
         self.park(op);

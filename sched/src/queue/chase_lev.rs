@@ -79,6 +79,11 @@ impl<T: Item> Local<T> {
         0
     }
 
+    /// Whether `runnext` holds the value `raw` names (see `RunNext::holds`).
+    pub fn runnext_holds(&self, raw: std::ptr::NonNull<()>) -> bool {
+        self.runnext.holds(raw)
+    }
+
     /// As `ring::Local::pop`.
     pub fn pop(&mut self, slot_may_run: bool) -> Option<(T, Source)> {
         match self.runnext.take() {

@@ -100,6 +100,17 @@ impl<T: Item> LocalQueue<T> {
         }
     }
 
+    /// Whether `runnext` holds the G `raw` names (a joiner's target: its
+    /// wake-up then keeps the slot, `RunQueues::park_joining`). A snapshot:
+    /// a thief may take the G right after, which costs the joiner only the
+    /// place of its wake-up.
+    pub fn runnext_holds(&self, raw: std::ptr::NonNull<()>) -> bool {
+        match self {
+            LocalQueue::Ring(q) => q.runnext_holds(raw),
+            LocalQueue::ChaseLev(q) => q.runnext_holds(raw),
+        }
+    }
+
     /// Takes back the newest queued G if it is `raw` (a joiner's target,
     /// `ring::Local::take_newest`). A Chase-Lev queue never does: the
     /// policy does not promote joins on it (`SchedPolicy::join_promotes`).

@@ -398,6 +398,11 @@ impl<T: Item> Local<T> {
         }
     }
 
+    /// Whether `runnext` holds the value `raw` names (see `RunNext::holds`).
+    pub fn runnext_holds(&self, raw: NonNull<()>) -> bool {
+        self.inner.runnext.holds(raw)
+    }
+
     /// Takes back the ring's newest value if it is `raw` (what its
     /// [`Raw::into_raw`](super::item::Raw::into_raw) gave: production's
     /// task box, whose address a joiner's handle keeps), for the caller to

@@ -156,6 +156,14 @@ impl<T: Item> RunNext<T> {
         !self.slot.load(Ordering::Relaxed).is_null()
     }
 
+    /// Whether the slot holds the G whose raw pointer is `raw` (owner: a
+    /// thief may take it right after; the answer is then stale, which the
+    /// caller's use, a wake-up hint, tolerates).
+    pub(crate) fn holds(&self, raw: NonNull<()>) -> bool {
+        // Relaxed: only the address is compared; no data is read through it.
+        self.slot.load(Ordering::Relaxed) == raw.as_ptr().cast()
+    }
+
     /// Test oracle: the slot's G, copied.
     #[cfg(test)]
     pub(crate) fn peek(&self) -> Option<T>

@@ -214,9 +214,11 @@ pub(crate) fn park_current(reason: BlockReason, location: &'static Location<'sta
 }
 
 /// [`park_current`] for a join waiting for the goroutine whose task box is
-/// at `task` (0: none): if the policy promotes joins and that box is the
-/// newest in this P's ring, it first moves into `runnext`, to run next
-/// (`model::queue::RunQueues::promote_joined` states the rule). One M
+/// at `task` (0: not a join): if the policy promotes joins and that box is
+/// the newest in this P's ring, it first moves into `runnext`, to run next;
+/// then, if the policy wakes joins at the tail and that box is not in
+/// `runnext`, the goroutine's wake-up is marked for the waker's tail
+/// (`model::queue::RunQueues::park_joining` states the rule). One M
 /// lookup serves both (spawn_join at 1 P paid 1.9 % for a second one).
 pub(crate) fn park_current_joining(
     reason: BlockReason,
@@ -239,18 +241,25 @@ pub(crate) fn park_current_joining(
     // The M finishes the park after the switch (`queue::Wake`): a pending
     // unpark token makes it requeue us at once instead.
     g.set_block_reason(Some(reason));
-    drop(current);
+    // A join: promote the target, then mark us for a wake-up at the tail
+    // if the target is not next (`RunQueues::park_joining` is the rule).
     if let Some(task) = std::ptr::NonNull::new(task as *mut ()) {
-        if m.shared.join_promotes {
-            let shared = &m.shared;
+        let shared = &m.shared;
+        if shared.join_promotes || shared.join_wakes_tail {
             m.with_p(|p| {
-                if let Some(task) = p.local.take_newest(task) {
-                    p.local.push(task, true, &shared.global);
-                    PCounters::bump(&shared.p(p.id).counters.join_promotions);
+                if shared.join_promotes {
+                    if let Some(task) = p.local.take_newest(task) {
+                        p.local.push(task, true, &shared.global);
+                        PCounters::bump(&shared.p(p.id).counters.join_promotions);
+                    }
+                }
+                if shared.join_wakes_tail && !p.local.runnext_holds(task) {
+                    g.wake_to_tail();
                 }
             });
         }
     }
+    drop(current);
     m.switch.set(Switch::Park);
     drop(m);
     coro::suspend();

@@ -25,6 +25,12 @@ pub(crate) struct GShared {
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
     block_reason: AtomicU8,
+    /// Set by the goroutine when it parks in a join whose target is not
+    /// next to run (`Policy::join_wake_tail`): its waker queues it at the
+    /// tail, not in the slot, and clears it. Relaxed: written before the
+    /// park and read after the wake-up that hands its task over, which
+    /// `Wake` orders (Release in `finish_park`, Acquire in `unpark`).
+    wake_to_tail: AtomicBool,
     /// Its slot in the runtime's registry of blocked-at-some-point
     /// goroutines, packed (`RegKey::pack`), or `UNREGISTERED`. A goroutine
     /// enters the registry when it first parks (`worker.rs`): one that never
@@ -274,6 +280,7 @@ impl GShared {
             exited: AtomicBool::new(false),
             wake: Wake::new(),
             block_reason: AtomicU8::new(0),
+            wake_to_tail: AtomicBool::new(false),
             locked_m: AtomicU32::new(0),
         }
     }
@@ -329,6 +336,25 @@ impl GShared {
         }
     }
 
+    /// Its next wake-up goes to the waker's local tail (a join that parks
+    /// with its target not next: `RunQueues::park_joining` states the rule).
+    pub(crate) fn wake_to_tail(&self) {
+        // Relaxed: see the field.
+        self.wake_to_tail.store(true, Relaxed);
+    }
+
+    /// Takes the mark [`GShared::wake_to_tail`] left (the waker, once it
+    /// holds the task; or the goroutine's own M when a token cancelled the
+    /// park). A load first: most wake-ups find no mark and write nothing.
+    pub(crate) fn take_wake_to_tail(&self) -> bool {
+        // Relaxed: see the field.
+        let marked = self.wake_to_tail.load(Relaxed);
+        if marked {
+            self.wake_to_tail.store(false, Relaxed);
+        }
+        marked
+    }
+
     /// See [`Wake::unpark`]; also clears the block reason of a woken goroutine.
     pub(crate) fn unpark(&self) -> Option<Task> {
         let task = self.wake.unpark();
@@ -350,7 +376,8 @@ impl crate::stack::Anchor for GShared {
                 g: super::worker::gid(self.id),
                 by: super::api::current().map(|c| super::worker::gid(c.id)),
             });
-            super::worker::ready(shared, task);
+            let to_slot = !self.take_wake_to_tail() && shared.ready_to_runnext(false);
+            super::worker::ready_to(shared, task, to_slot);
         }
     }
 

@@ -183,6 +183,8 @@ pub(crate) struct Shared {
     /// The policy's `join_promotes`, asked once: every join that parks
     /// reads it.
     pub(crate) join_promotes: bool,
+    /// The policy's `join_wakes_tail`, asked once, for the same reason.
+    pub(crate) join_wakes_tail: bool,
     pub(crate) config: Config,
     pub(crate) ps: Box<[PShared]>,
     pub(crate) global: Global<Task>,
@@ -283,10 +285,12 @@ impl Shared {
         let npidle = owners.len();
         let knobs = policy.as_knobs().cloned();
         let join_promotes = policy.join_promotes();
+        let join_wakes_tail = policy.join_wakes_tail();
         Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             knobs,
             join_promotes,
+            join_wakes_tail,
             policy,
             config,
             ps: ps.into_boxed_slice(),

@@ -611,8 +611,10 @@ fn after_switch(m: &MCtx, task: Task) {
                 Some(task) => {
                     // An unpark came first (or an earlier operation's token
                     // was pending): runnable at once, to re-check its
-                    // condition.
+                    // condition. No park, so no join mark either (as in a
+                    // deterministic run, where a token skips the join's).
                     task.g().set_block_reason(None);
+                    task.g().take_wake_to_tail();
                     emit(shared, || Event::GUnblocked {
                         g: gid(task.g().id),
                         by: None,
@@ -707,11 +709,13 @@ pub(crate) fn wake_after_ready(shared: &Shared) {
     shared.wakep();
 }
 
-/// Queues a woken goroutine from anywhere: this M's P if the caller is an
-/// M, else the global queue.
-pub(crate) fn ready(shared: &Shared, task: Task) {
+/// Queues a woken goroutine from anywhere: this M's P (into the slot or at
+/// the tail, as `to_slot` says: the policy's `ready_to_runnext(false)`, or
+/// the tail for a marked joiner, `GShared::wake_to_tail`) if the caller is
+/// an M, else the global queue.
+pub(crate) fn ready_to(shared: &Shared, task: Task, to_slot: bool) {
     match current_m() {
-        Some(m) if std::ptr::eq(&*m.shared, shared) => ready_local(&m, task),
+        Some(m) if std::ptr::eq(&*m.shared, shared) => queue_here(&m, task, to_slot),
         _ => {
             shared.global.push(task);
             wake_after_ready(shared);

@@ -67,9 +67,7 @@ impl Engine<'_> {
             }
             After::Block(reason, _) => {
                 if reason == BlockReason::Join
-                    && self
-                        .prog
-                        .promote_on_join(g, p, &mut self.queues, self.policy)
+                    && self.prog.park_joining(g, p, &mut self.queues, self.policy)
                 {
                     self.counters.join_promotions += 1;
                 }
