@@ -2,7 +2,7 @@
 //!
 //! A [`Policy`] is a plain, serde-serialisable value. Its decisions (which
 //! queue to look at, how many goroutines to steal, in which order to visit
-//! victims, …) are methods in [`decide`], and every engine — the production
+//! victims, …) are methods in `decide`, and every engine — the production
 //! runtime, the deterministic engine, the model [`Machine`](crate::machine)
 //! and the simulator — calls those same methods through the
 //! [`SchedPolicy`] trait. There is no second copy of any policy.

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// What a [`Coro::resume`] ended with.
 #[derive(Debug)]
 pub enum CoroState {
-    /// The coroutine called [`super::suspend`]; resume it again later.
+    /// The coroutine called `suspend`; resume it again later.
     Suspended,
     /// The closure returned (`Ok`) or panicked (`Err` with the payload, as
     /// `std::thread::JoinHandle::join` reports it).

@@ -2,7 +2,7 @@
 //!
 //! A thin safe wrapper over `corosensei` (0.3): [`Coro`] owns a
 //! [`crate::stack::Stack`] and a closure; [`Coro::resume`] switches onto the
-//! stack and runs until the closure calls [`suspend`] or returns. This is
+//! stack and runs until the closure calls `suspend` or returns. This is
 //! the only context-switch code in the runtime — like shuttle, whose whole
 //! stack-switching layer is one file on `corosensei`
 //! (`shuttle/src/runtime/thread/continuation.rs`).

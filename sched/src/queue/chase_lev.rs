@@ -14,7 +14,7 @@
 //!   always `Worker::new_fifo()`: the owner pops the end thieves steal from.
 //!   A LIFO worker would make the *whole* local queue a stack, which no
 //!   policy describes; the LIFO behaviour of Go's `runnext` and tokio's LIFO
-//!   slot is the separate [`RunNext`] slot (the same code as the ring's), so
+//!   slot is the separate `RunNext` slot (the same code as the ring's), so
 //!   `push(to_runnext)`, the streak limit in `pop` and stealing the slot mean
 //!   exactly what they mean for the ring.
 //! - Steal amount: `steal_batch_with_limit_and_pop(dst, amount(len))` takes

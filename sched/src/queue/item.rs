@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// value equal to `x`, and a pointer returned by `into_raw` is passed to
 /// `from_raw` at most once. The queues never dereference the pointer.
 ///
-/// No `Send` bound: a one-item [`Slot`](super::slot::Slot) takes its auto
+/// No `Send` bound: a one-item `Slot` (`queue/slot.rs`) takes its auto
 /// traits from `T` (a `Mutex` of a `!Send` value is fine on one thread);
 /// the run queues, which move items between threads by construction,
 /// require [`Item`] = `Raw + Send`.
@@ -80,7 +80,7 @@ const LINE: usize = 64;
 /// ms, medians of 12).
 pub const ITEM_LINES: usize = 3;
 
-/// Bytes from a 16-byte-aligned item pointer that [`ITEM_LINES`] lines
+/// Bytes from a 16-byte-aligned item pointer that `ITEM_LINES` lines
 /// always cover (the worst start is 16 bytes before a line's end).
 pub const ITEM_WARM_BYTES: usize = (ITEM_LINES - 1) * LINE + 16;
 
