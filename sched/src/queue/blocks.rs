@@ -105,12 +105,13 @@ impl Chain {
         self.len += 1;
     }
 
-    /// Takes a block off the chain.
+    /// Takes a block off the chain, and prefetches the next one.
     fn pop(&mut self) -> Option<NonNull<u8>> {
         let free = NonNull::new(self.head)?;
         // SAFETY: every block on a chain was written by `push` and is owned
         // by the chain alone.
         self.head = unsafe { free.as_ref().next };
+        super::sync::prefetch(self.head);
         self.len -= 1;
         Some(free.cast())
     }
