@@ -287,7 +287,7 @@ impl RunQueues {
         policy: &dyn SchedPolicy,
     ) -> bool {
         let promoted = target.is_some_and(|t| self.promote_joined(p, t, policy));
-        let next = target.is_some() && self.locals[p.index()].runnext == target;
+        let next = target.is_some_and(|t| self.locals[p.index()].runnext == Some(t));
         if policy.join_wakes_tail() && !next {
             self.join_tail.insert(joiner);
         }

@@ -245,19 +245,19 @@ pub(crate) fn park_current_joining(
     // if the target is not next (`RunQueues::park_joining` is the rule).
     if let Some(task) = std::ptr::NonNull::new(task as *mut ()) {
         let shared = &m.shared;
-        if shared.join_promotes || shared.join_wakes_tail {
-            m.with_p(|p| {
-                if shared.join_promotes {
-                    if let Some(task) = p.local.take_newest(task) {
-                        p.local.push(task, true, &shared.global);
-                        PCounters::bump(&shared.p(p.id).counters.join_promotions);
-                    }
-                }
-                if shared.join_wakes_tail && !p.local.runnext_holds(task) {
-                    g.wake_to_tail();
-                }
-            });
-        }
+        m.with_p(|p| {
+            let promoted = shared
+                .join_promotes
+                .then(|| p.local.take_newest(task))
+                .flatten();
+            if let Some(task) = promoted {
+                p.local.push(task, true, &shared.global);
+                PCounters::bump(&shared.p(p.id).counters.join_promotions);
+            }
+            if shared.join_wakes_tail && !p.local.runnext_holds(task) {
+                g.wake_to_tail();
+            }
+        });
     }
     drop(current);
     m.switch.set(Switch::Park);
