@@ -138,6 +138,7 @@ impl Claim {
     }
 
     /// Parks the owner until the operation is complete.
+    #[inline(always)]
     pub(crate) fn wait(&self, op: &Op) {
         while !self.is_done() {
             engine::park(op);

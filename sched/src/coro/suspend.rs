@@ -23,8 +23,20 @@ pub fn in_coroutine() -> bool {
 /// Switches back to whoever resumed the running coroutine; returns when it
 /// is resumed again, possibly on another OS thread.
 ///
+/// Always inlined, and so are the runtime's callers down to the public
+/// operation (`yield_now`, a channel's wait, a lock's wait): the switch
+/// should sit in the frame the goroutine carries on in. The CPU predicts
+/// returns from one return-stack buffer, which the two stacks share:
+/// corosensei pairs the switch's own `call` and `ret`, but every frame
+/// between the switch and the code that continues after it is returned
+/// from on resume while the buffer holds the M's addresses, and pushes an
+/// address the M then pops on the way back: two mispredicted returns per
+/// frame per park. One frame (a non-inlined `yield_now`) cost a yield at
+/// 1 P 15 ns of 54 on an AMD EPYC (Zen 4); none brings it to 39.
+///
 /// # Panics
 /// When called outside a coroutine.
+#[inline(always)]
 pub fn suspend() {
     let running = stack::running();
     assert!(

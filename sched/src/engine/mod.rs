@@ -78,6 +78,7 @@ pub(crate) fn current() -> Handle {
 }
 
 /// Blocks the caller until its handle is unparked (may return spuriously).
+#[inline(always)]
 pub(crate) fn park(op: &Op) {
     if let Some(x) = det::current() {
         return x.park(op);
@@ -89,6 +90,7 @@ pub(crate) fn park(op: &Op) {
 /// deterministic run) waiting for the goroutine whose task box is at `task`
 /// (production): the engine may first move that goroutine to run next
 /// (`Policy::join_to_runnext`).
+#[inline(always)]
 pub(crate) fn park_joining(op: &Op, task: usize) {
     if let Some(x) = det::current() {
         return x.park_joining(op);

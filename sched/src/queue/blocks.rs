@@ -345,6 +345,12 @@ fn class_of_size(size: usize) -> usize {
 
 /// A block for `layout`: from this thread's lists or slab if `layout` has a
 /// class, else from the global allocator.
+///
+/// Never inlined, nor is [`free`]: they read this thread's lists, and a
+/// caller that also parks (the switch is inlined into it, `coro::suspend`)
+/// could otherwise keep the lists' address across the switch to another
+/// thread (llvm/llvm-project#98479).
+#[inline(never)]
 pub(crate) fn alloc(layout: Layout) -> NonNull<u8> {
     let Some(class) = class_of(layout) else {
         // SAFETY: `layout` has a non-zero size: it is a node's, which holds
@@ -380,6 +386,7 @@ fn alloc_without_lists(class: usize) -> NonNull<u8> {
 /// # Safety
 ///
 /// `p` came from [`alloc`] with `layout` and is no longer used.
+#[inline(never)]
 pub(crate) unsafe fn free(p: NonNull<u8>, layout: Layout) {
     let Some(class) = class_of(layout) else {
         // SAFETY: `p` was allocated by the global allocator with this

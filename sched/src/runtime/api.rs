@@ -111,15 +111,27 @@ pub(crate) fn body_ended(g: &GShared, panicked: bool) {
 /// Gives up the P: the goroutine goes where the policy sends yields (Go:
 /// the global queue; tokio-like: the local tail). Outside a goroutine, a
 /// plain OS-thread yield.
+///
+/// Inlined into the caller with the switch, so the goroutine resumes in
+/// the caller's frame (why: `coro::suspend`); the rest is out of line.
+#[inline(always)]
 #[track_caller]
 pub fn yield_now() {
     match super::context::ask_switch(Switch::Yield) {
         Asked::Switching => coro::suspend(),
+        other => yield_elsewhere(other, Location::caller()),
+    }
+}
+
+/// [`yield_now`] off a goroutine of an M: a deterministic run's, or a thread.
+#[inline(never)]
+fn yield_elsewhere(asked: Asked, at: &'static Location<'static>) {
+    match asked {
         Asked::NotM => match crate::det::context::current() {
-            Some(x) => x.yield_now(Location::caller()),
+            Some(x) => x.yield_now(at),
             None => std::thread::yield_now(),
         },
-        Asked::NoGoroutine => std::thread::yield_now(),
+        _ => std::thread::yield_now(),
     }
 }
 
@@ -209,6 +221,7 @@ pub(crate) fn current_waiter() -> Waiter {
 /// pending, only switches out and back). Outside a goroutine, parks the OS
 /// thread.
 /// Callers re-check their condition in a loop (a stale token can end a park).
+#[inline(always)]
 pub(crate) fn park_current(reason: BlockReason, location: &'static Location<'static>) {
     park_current_joining(reason, location, 0);
 }
@@ -220,14 +233,27 @@ pub(crate) fn park_current(reason: BlockReason, location: &'static Location<'sta
 /// `runnext`, the goroutine's wake-up is marked for the waker's tail
 /// (`model::queue::RunQueues::park_joining` states the rule). One M
 /// lookup serves both (spawn_join at 1 P paid 1.9 % for a second one).
+///
+/// The switch itself is inlined into the caller (see [`yield_now`]).
+#[inline(always)]
 pub(crate) fn park_current_joining(
     reason: BlockReason,
-    _location: &'static Location<'static>,
+    location: &'static Location<'static>,
     task: usize,
 ) {
+    if prepare_park(reason, location, task) {
+        coro::suspend();
+    }
+}
+
+/// [`park_current_joining`] up to the switch: true when the caller is a
+/// goroutine that must now switch out; false when it was an OS thread,
+/// parked (and woken) here.
+#[inline(never)]
+fn prepare_park(reason: BlockReason, _location: &'static Location<'static>, task: usize) -> bool {
     let Some(m) = current_m() else {
         std::thread::park();
-        return;
+        return false;
     };
     // Borrowed, not cloned: a reference-count RMW pair per park showed in
     // the channel benchmarks' profiles.
@@ -236,7 +262,7 @@ pub(crate) fn park_current_joining(
         drop(current);
         drop(m);
         std::thread::park();
-        return;
+        return false;
     };
     // The M finishes the park after the switch (`queue::Wake`): a pending
     // unpark token makes it requeue us at once instead.
@@ -261,8 +287,7 @@ pub(crate) fn park_current_joining(
     }
     drop(current);
     m.switch.set(Switch::Park);
-    drop(m);
-    coro::suspend();
+    true
 }
 
 /// Runs a blocking call (`f`) without holding up other goroutines: the P

@@ -51,6 +51,7 @@ impl Waiter {
     }
 
     /// Parks until woken; true if granted, false if woken to try again.
+    #[inline(always)]
     pub(crate) fn wait(&self, op: &Op) -> bool {
         loop {
             // Acquire: pairs with the Release store in `set`.
