@@ -372,15 +372,19 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
 /// runtime calls, thread-affine C libraries). Outside a goroutine: no-op.
 pub fn lock_os_thread() {
     let Some(m) = current_m() else { return };
-    let Some(g) = m.current_g() else { return };
+    if m.current.borrow().is_none() {
+        return;
+    }
     m.shared.locked_mailbox(m.id.0);
-    g.locked_m.store(m.id.0 + 1, Relaxed);
+    m.lock_request.set(Some(m.id.0 + 1));
 }
 
 /// Undoes [`lock_os_thread`]: the goroutine may migrate again.
 pub fn unlock_os_thread() {
-    if let Some(g) = current_m().and_then(|m| m.current_g()) {
-        g.locked_m.store(0, Relaxed);
+    if let Some(m) = current_m() {
+        if m.current.borrow().is_some() {
+            m.lock_request.set(Some(0));
+        }
     }
 }
 

@@ -42,6 +42,10 @@ pub(crate) struct MCtx {
     /// M next looks at that queue, which then takes the push and the pop in
     /// one critical section (worker.rs, `find_runnable`).
     pub(crate) yielded: RefCell<Option<super::g::Task>>,
+    /// What the running goroutine asked of `lock_os_thread` or
+    /// `unlock_os_thread` since it was resumed (the new `GTask::locked_m`),
+    /// applied to its task box when it switches out.
+    pub(crate) lock_request: Cell<Option<u32>>,
 }
 
 thread_local! {
