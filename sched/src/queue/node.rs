@@ -29,6 +29,12 @@
 //! reference happens before the node is dropped and its block reused.
 //! `loom_tests.rs` checks the hand-over under loom.
 //!
+//! **Layout.** A reference points at the value, and the count is the word
+//! just before it (`block_layout`): reaching either takes no look at the
+//! value's alignment, which for an unsized view (`GNode<dyn JoinSlot>`)
+//! is a load from the vtable before every access to a goroutine's
+//! descriptor. Only the last drop reads it, to find the block's start.
+//!
 //! **Erasure.** The runtime holds a node as `NodeRc<GNode<dyn JoinSlot>>`
 //! and its `JoinHandle` as `NodeRc<GNode<Body<T, dyn Send + Sync>>>`:
 //! unsizings of one allocation, as `Arc<T>` coerces to `Arc<dyn Trait>`.
@@ -43,20 +49,24 @@ use super::blocks;
 use super::sync::{fence, AtomicUsize, Ordering};
 use std::alloc::Layout;
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
+use std::mem::{size_of, ManuallyDrop};
 use std::ops::Deref;
 use std::ptr::NonNull;
 
-/// A node's allocation: its reference count, then the value (last, so that
-/// `Inner<T>` unsizes to `Inner<dyn Trait>`).
+/// A node's value as its references see it: a `NodeRc` points here, and the
+/// count lies just before (see [`block_layout`]). A wrapper with no
+/// constructor and no accessor outside this module, so that safe code can
+/// make a `&Inner<U>` only by coercing one ([`NodeRc::erase`]).
+#[repr(transparent)]
 pub(crate) struct Inner<T: ?Sized> {
-    count: AtomicUsize,
     value: T,
 }
 
 /// A counted reference to a node whose memory is recycled per thread
 /// (module docs).
 pub(crate) struct NodeRc<T: ?Sized> {
+    /// The value, in its block; the count is the `AtomicUsize` right
+    /// before it.
     ptr: NonNull<Inner<T>>,
     /// Owns an `Inner<T>` for drop check and auto traits' sake (the impls
     /// below state which).
@@ -69,6 +79,31 @@ pub(crate) struct NodeRc<T: ?Sized> {
 unsafe impl<T: ?Sized + Sync + Send> Send for NodeRc<T> {}
 // SAFETY: as above; `&NodeRc` reaches only `&T` and `clone`.
 unsafe impl<T: ?Sized + Sync + Send> Sync for NodeRc<T> {}
+
+/// The block of a node whose value has layout `value`, and where in it the
+/// value starts. The count is the `AtomicUsize` just before the value, at
+/// the same distance whatever the value's alignment: a reference reaches
+/// both without reading that alignment, which for an unsized view is the
+/// vtable's (reaching a goroutine's descriptor through it, as the count
+/// first then the value, cost a yield at 1 P 6 %). Only the last drop,
+/// which frees the block, needs the alignment, to find the block's start.
+fn block_layout(value: Layout) -> (Layout, usize) {
+    let count = Layout::new::<AtomicUsize>();
+    let align = count.align().max(value.align());
+    // A multiple of both alignments, at least the count's size: the count
+    // (whose size is a multiple of its alignment) ends where the value
+    // starts, both aligned.
+    let offset = count.size().next_multiple_of(align);
+    let layout = Layout::from_size_align(offset + value.size(), align)
+        .expect("a node's size overflows isize");
+    (layout, offset)
+}
+
+/// The bytes of the block of a node holding a `T` (tests).
+#[cfg(test)]
+pub(crate) fn block_size<T>() -> usize {
+    block_layout(Layout::new::<T>()).0.size()
+}
 
 impl<T> NodeRc<T> {
     /// A node holding `value`, its block from this thread's free list
@@ -100,20 +135,26 @@ impl<T> NodeRc<T> {
     /// makes exactly `count` references to it.
     #[inline(always)]
     fn with_count(count: usize, make: impl FnOnce() -> T) -> NodeRc<T> {
-        let ptr = blocks::alloc(Layout::new::<Inner<T>>()).cast::<Inner<T>>();
-        // SAFETY: `ptr` is a fresh block of at least `Inner<T>`'s size and
-        // alignment (`blocks::alloc`), owned by nobody else; writing
-        // initializes it without reading or dropping what was there. If
-        // `make` panics, the block is lost (never freed), nothing else.
+        let (layout, offset) = block_layout(Layout::new::<T>());
+        let block = blocks::alloc(layout);
+        // SAFETY: `block` is a fresh block of `layout` (`blocks::alloc`),
+        // owned by nobody else. `offset` is within it and aligned for `T`,
+        // and the count's place, `size_of::<AtomicUsize>()` before it, is
+        // within it too and aligned for the count (`block_layout`).
+        // Writing initializes both without reading or dropping what was
+        // there. If `make` panics, the block is lost (never freed), nothing
+        // else.
         unsafe {
-            ptr.as_ptr().write(Inner {
-                count: AtomicUsize::new(count),
-                value: make(),
-            })
-        };
-        NodeRc {
-            ptr,
-            _owns: PhantomData,
+            let value = block.as_ptr().add(offset);
+            value
+                .sub(size_of::<AtomicUsize>())
+                .cast::<AtomicUsize>()
+                .write(AtomicUsize::new(count));
+            value.cast::<T>().write(make());
+            NodeRc {
+                ptr: NonNull::new_unchecked(value.cast::<Inner<T>>()),
+                _owns: PhantomData,
+            }
         }
     }
 }
@@ -139,10 +180,14 @@ impl<T: ?Sized> NodeRc<T> {
         }
     }
 
-    /// Where the node's memory starts (count first, then the value): an
+    /// Where the node's hot memory starts (the count, then the value): an
     /// address to prefetch, not to read through.
     pub(crate) fn addr(&self) -> *const u8 {
-        self.ptr.as_ptr().cast::<u8>().cast_const()
+        self.ptr
+            .as_ptr()
+            .cast::<u8>()
+            .cast_const()
+            .wrapping_sub(size_of::<AtomicUsize>())
     }
 
     /// Whether `a` and `b` refer to the same node.
@@ -154,6 +199,20 @@ impl<T: ?Sized> NodeRc<T> {
         // SAFETY: the node is alive while this reference exists (the count
         // includes it), and only shared access is ever handed out.
         unsafe { self.ptr.as_ref() }
+    }
+
+    fn count(&self) -> &AtomicUsize {
+        // SAFETY: the count lies `size_of::<AtomicUsize>()` before the
+        // value, in the same block (`block_layout`), initialized with it
+        // (`with_count`) and alive while this reference exists.
+        unsafe {
+            &*self
+                .ptr
+                .as_ptr()
+                .cast::<u8>()
+                .sub(size_of::<AtomicUsize>())
+                .cast::<AtomicUsize>()
+        }
     }
 }
 
@@ -168,7 +227,7 @@ impl<T: ?Sized> Clone for NodeRc<T> {
     fn clone(&self) -> NodeRc<T> {
         // Relaxed: the new reference is made from this one, which keeps the
         // node alive; nothing else is published (as `Arc::clone`).
-        let old = self.inner().count.fetch_add(1, Ordering::Relaxed);
+        let old = self.count().fetch_add(1, Ordering::Relaxed);
         // As `Arc`: a count past `isize::MAX` means leaked clones; abort
         // before it can wrap around to a premature free.
         if old > isize::MAX as usize {
@@ -186,20 +245,23 @@ impl<T: ?Sized> Drop for NodeRc<T> {
         // Release: pairs with the Acquire fence below, taken by whichever
         // drop brings the count to zero, so this reference's accesses
         // happen before the node is dropped and its block reused.
-        if self.inner().count.fetch_sub(1, Ordering::Release) != 1 {
+        if self.count().fetch_sub(1, Ordering::Release) != 1 {
             return;
         }
         // Acquire: pairs with the Release decrement of every other drop.
         fence(Ordering::Acquire);
-        let layout = Layout::for_value(self.inner());
+        // An unsized view has the size and alignment of the value it views,
+        // so this is the layout the block was allocated with.
+        let (layout, offset) = block_layout(Layout::for_value(&**self));
         // SAFETY: the count reached zero: this was the last reference, so
         // the value is dropped once, with nobody else able to reach it; its
-        // block, allocated by `blocks::alloc` for this very layout (an
-        // unsized view has the size and alignment of the value it views),
-        // is then returned the same way, unused.
+        // block starts `offset` before it (`block_layout`), was allocated
+        // by `blocks::alloc` for `layout`, and is returned the same way,
+        // unused.
         unsafe {
             std::ptr::drop_in_place(std::ptr::addr_of_mut!((*self.ptr.as_ptr()).value));
-            blocks::free(self.ptr.cast::<u8>(), layout);
+            let block = self.ptr.as_ptr().cast::<u8>().sub(offset);
+            blocks::free(NonNull::new_unchecked(block), layout);
         }
     }
 }
@@ -218,8 +280,5 @@ unsafe impl<T: ?Sized + Send + Sync + 'static> crate::coro::StableOwner for Node
 /// passed to [`NodeRc::erase`] would return (its test; leaked).
 #[cfg(test)]
 pub(crate) fn stray_inner() -> &'static Inner<u64> {
-    Box::leak(Box::new(Inner {
-        count: AtomicUsize::new(1),
-        value: 0,
-    }))
+    Box::leak(Box::new(Inner { value: 0 }))
 }

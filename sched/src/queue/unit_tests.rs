@@ -317,7 +317,7 @@ mod node_rc {
     #[test]
     fn the_last_drop_drops_the_value_once_and_recycles_its_block() {
         let drops = Arc::new(StdAtomic::new(0));
-        let size = Layout::new::<Inner<Counted>>().size();
+        let size = node::block_size::<Counted>();
         let a = NodeRc::new(Counted(drops.clone(), [7; 8]));
         // Counted after the first allocation, which may take a chain from
         // the pool.
@@ -386,7 +386,7 @@ mod node_rc {
         let nodes: Vec<_> = (0..n)
             .map(|i| NodeRc::new(Counted(drops.clone(), [i as u64; 8])))
             .collect();
-        let size = Layout::new::<Inner<Counted>>().size();
+        let size = node::block_size::<Counted>();
         let held = std::thread::spawn(move || {
             drop(nodes);
             blocks::held(size)
