@@ -72,6 +72,7 @@ mod outcome;
 mod pinned;
 pub mod ring;
 mod runnext;
+mod send_arc;
 mod slot;
 mod spin_lock;
 /// `spin_lock.rs` again, on shuttle, with its suite (loom cannot explore a
@@ -104,6 +105,7 @@ pub(crate) use node::NodeRc;
 pub use outcome::{Source, Steal};
 pub(crate) use pinned::{with_outer, Outered, Pinned, PinnedRef};
 pub use ring::{Local as RingLocal, Stealer as RingStealer, MAX_CAPACITY};
+pub(crate) use send_arc::SendArc;
 pub(crate) use slot::Slot;
 pub(crate) use spin_mutex::{SpinGuard, SpinMutex};
 pub(crate) use static_ref::StaticRef;

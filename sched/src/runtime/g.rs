@@ -13,14 +13,14 @@ use std::sync::Arc;
 pub(crate) struct GShared {
     pub(crate) id: u64,
     pub(crate) location: &'static Location<'static>,
-    /// Its runtime (a `Shared`): where a waker queues it. Kept here rather
-    /// than in every waiter handle: one reference count per blocked
-    /// operation fewer. Type-erased because `Shared` holds run queues of
-    /// tasks that hold this descriptor: a typed field would make `Send` /
-    /// `Sync` of the queues' own impls depend on themselves. The reference
-    /// cycle through `Shared::registry` is cut at shutdown, which clears
-    /// the registry.
-    runtime: Arc<dyn std::any::Any + Send + Sync>,
+    /// Its runtime: where a waker queues it. Kept here rather than in
+    /// every waiter handle: one reference count per blocked operation
+    /// fewer. A `SendArc` because `Shared` holds run queues of tasks that
+    /// hold this descriptor: with an `Arc`, `Send` / `Sync` of the queues'
+    /// own impls would depend on themselves (`queue/send_arc.rs`). The
+    /// reference cycle through `Shared::registry` is cut at shutdown, which
+    /// clears the registry.
+    runtime: crate::queue::SendArc<super::shared::Shared>,
     /// The wake protocol state and the task while parked (`queue/wake.rs`).
     pub(crate) wake: Wake<Task>,
     /// Why it is blocked, encoded (`0` = not blocked), for leak and deadlock reports.
@@ -279,7 +279,7 @@ impl GShared {
         GShared {
             id,
             location,
-            runtime: shared,
+            runtime: crate::queue::SendArc::new(shared),
             reg: AtomicU64::new(UNREGISTERED),
             exited: AtomicBool::new(false),
             wake: Wake::new(),
@@ -290,9 +290,7 @@ impl GShared {
 
     /// The runtime the goroutine belongs to.
     pub(crate) fn shared(&self) -> &super::shared::Shared {
-        self.runtime
-            .downcast_ref()
-            .expect("a goroutine's runtime is a `Shared`")
+        &self.runtime
     }
 
     /// Its registry slot, if it has ever parked.
