@@ -486,6 +486,10 @@ impl<T> Chan<T> {
     /// complete. If the wait is cut short (the goroutine's stack is unwound
     /// while parked: a runtime or a deterministic run ending under it), the
     /// entry is taken out of the queue first, so the frame can go.
+    /// Inlined with the switch, into the operation the caller called
+    /// (`coro::suspend`: a frame between them costs two mispredicted
+    /// returns per park).
+    #[inline(always)]
     fn wait_lent(&self, w: &Pinned<Claim, T>, op: &Op) {
         let _dequeue = self.dequeue_on_exit(w, None);
         w.wait(op);
