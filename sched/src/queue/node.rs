@@ -85,7 +85,7 @@ unsafe impl<T: ?Sized + Sync + Send> Sync for NodeRc<T> {}
 /// the same distance whatever the value's alignment: a reference reaches
 /// both without reading that alignment, which for an unsized view is the
 /// vtable's (reaching a goroutine's descriptor through it, as the count
-/// first then the value, cost a yield at 1 P 6 %). Only the last drop,
+/// first then the value, cost a yield at 1 P 2 %). Only the last drop,
 /// which frees the block, needs the alignment, to find the block's start.
 fn block_layout(value: Layout) -> (Layout, usize) {
     let count = Layout::new::<AtomicUsize>();

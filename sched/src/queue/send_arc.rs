@@ -6,7 +6,7 @@
 //! queues' own `unsafe impl`s make that a cycle the compiler rejects. The
 //! descriptor held it as `Arc<dyn Any + Send + Sync>` before, and every
 //! wake-up paid a `downcast_ref` (a virtual `type_id` call and a compare):
-//! without it, pingpong at 1 P takes 0.87 of the time.
+//! dropping it took pingpong at 1 P to 0.87 of its time.
 
 use std::ops::Deref;
 use std::sync::Arc;

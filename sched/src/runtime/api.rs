@@ -238,10 +238,10 @@ pub(crate) fn park_current(reason: BlockReason, location: &'static Location<'sta
 #[inline(always)]
 pub(crate) fn park_current_joining(
     reason: BlockReason,
-    location: &'static Location<'static>,
+    _location: &'static Location<'static>,
     task: usize,
 ) {
-    if prepare_park(reason, location, task) {
+    if prepare_park(reason, task) {
         coro::suspend();
     }
 }
@@ -250,7 +250,7 @@ pub(crate) fn park_current_joining(
 /// goroutine that must now switch out; false when it was an OS thread,
 /// parked (and woken) here.
 #[inline(never)]
-fn prepare_park(reason: BlockReason, _location: &'static Location<'static>, task: usize) -> bool {
+fn prepare_park(reason: BlockReason, task: usize) -> bool {
     let Some(m) = current_m() else {
         std::thread::park();
         return false;
@@ -371,21 +371,21 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
 /// it for code that needs thread identity (thread-locals held across
 /// runtime calls, thread-affine C libraries). Outside a goroutine: no-op.
 pub fn lock_os_thread() {
-    let Some(m) = current_m() else { return };
-    if m.current.borrow().is_none() {
-        return;
-    }
+    let Some(m) = goroutine_m() else { return };
     m.shared.locked_mailbox(m.id.0);
     m.lock_request.set(Some(m.id.0 + 1));
 }
 
 /// Undoes [`lock_os_thread`]: the goroutine may migrate again.
 pub fn unlock_os_thread() {
-    if let Some(m) = current_m() {
-        if m.current.borrow().is_some() {
-            m.lock_request.set(Some(0));
-        }
+    if let Some(m) = goroutine_m() {
+        m.lock_request.set(Some(0));
     }
+}
+
+/// This thread's M, if a goroutine runs on it (the caller).
+fn goroutine_m() -> Option<std::rc::Rc<super::context::MCtx>> {
+    current_m().filter(|m| m.current.borrow().is_some())
 }
 
 /// What a goroutine knows about itself.
