@@ -13,22 +13,24 @@
 //!
 //! So each M, when it starts, moves itself to one allowed CPU (the M's
 //! number modulo their count), and stays pinned there until it first
-//! holds a P; then it gives itself back its whole affinity mask, and the
-//! kernel has full freedom to move it. Go and tokio leave their threads'
-//! first CPU to the kernel.
+//! runs a goroutine; then it gives itself back its whole affinity mask,
+//! and the kernel has full freedom to move it. Go and tokio leave their
+//! threads' first CPU to the kernel.
 //!
-//! **Why pinned until the first P, not just moved.** A prestarted M parks
-//! before any work exists, so its first wake-up goes through the kernel's
-//! wake path, and that path can still refuse its previous CPU: an idle
-//! vCPU that the host has descheduled does not count as available
-//! (`available_idle_cpu` checks `vcpu_is_preempted`), and the woken M was
-//! then queued behind its waker. tokio's workers are fresh threads when
-//! work first arrives, placed by fork balancing instead. Pinned, the M can
-//! only be queued on its own CPU, which the kernel then wakes. The cost:
-//! if another process keeps that CPU busy, the M's first run waits for
-//! its turn there (once per M; the fair scheduler gives a newly woken
-//! thread its turn soon). If giving the mask back fails (a cpuset changed
-//! meanwhile so that the old mask is refused), the M stays on its CPU.
+//! **Why pinned, not just moved.** A prestarted M parks before any work
+//! exists, so its first wake-up goes through the kernel's wake path, and
+//! that path can still refuse its previous CPU: an idle vCPU that the
+//! host has descheduled does not count as available (`available_idle_cpu`
+//! checks `vcpu_is_preempted`), and the woken M was then queued behind its
+//! waker. tokio's workers are fresh threads when work first arrives,
+//! placed by fork balancing instead. Pinned, the M can only be queued on
+//! its own CPU, which the kernel then wakes. The cost: if another process
+//! keeps that CPU busy, the M's first run waits for its turn there (once
+//! per M; the fair scheduler gives a newly woken thread its turn soon),
+//! and an M that never finds a goroutine (more Ps than the program has
+//! work for) spins, when woken, only on its own CPU. If giving the mask
+//! back fails (a cpuset changed meanwhile so that the old mask is
+//! refused), the M stays on its CPU.
 //!
 //! Measured, fib(30) at 2 P, fresh processes started by a Python
 //! `subprocess` loop as the benchmark harness starts them, runs under
@@ -37,6 +39,18 @@
 //! From a bash loop the two variants tie (16 and 19 of 30; tokio 7). The
 //! move alone, against no move, in bash loops: 69 of 100 and 9 (tokio 15).
 //!
+//! **Why until the first goroutine, not the first P.** The M that finds
+//! the main goroutine wakes a second one at once (`reset_spinning`),
+//! before main has spawned anything. That M gets its P, finds nothing,
+//! and parks again; the spawn that follows wakes it a second time, and
+//! that wake-up, unpinned, was the slow one: in every slow run of fib(30)
+//! at 2 P the second P ran no goroutine at all (its M had two spin
+//! episodes, both empty-handed, the second after main had finished). A
+//! woken M counts as spinning until it runs, so no other wake-up came.
+//! Paired sets of fresh processes from a Python loop, slow runs (over
+//! 1.3 × the fastest): pinned until the first P, 11 of 40 and 10 of 60;
+//! until the first goroutine, 1 of 40 and 1 of 60; tokio 5 and 2.
+//!
 //! A failing call (a seccomp filter, a mask that changed meanwhile) leaves
 //! the thread where the kernel put it: this is a placement hint, nothing
 //! depends on it.
@@ -44,7 +58,7 @@
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 use nix::unistd::Pid;
 
-/// The affinity mask an M gives itself back once it first has work
+/// The affinity mask an M gives itself back once it first runs a goroutine
 /// ([`pin_to_spread_cpu`], [`Pinned::release`]).
 #[must_use = "an M left pinned would never move off its first CPU"]
 pub(crate) struct Pinned(Option<CpuSet>);

@@ -36,8 +36,8 @@ use std::sync::Arc;
 
 pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: bool) {
     crate::stack::init_thread();
-    // Pinned until this M first holds a P (cpu.rs): its first wake-up then
-    // lands on its own CPU, not behind the M that woke it.
+    // Pinned until this M first runs a goroutine (cpu.rs): its wake-ups then
+    // land on its own CPU, not behind the M that woke it.
     let pin = super::cpu::pin_to_spread_cpu(id.0 as usize);
     let mut pinned = match p {
         Some(_) => {
@@ -63,10 +63,11 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     let mut next: Option<Task> = None;
     loop {
         if let Some(task) = next.take() {
+            unpin(&mut pinned);
             next = run(&m, task, RunSource::Local, true);
             continue;
         }
-        if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning, &mut pinned) {
+        if m.p.borrow().is_none() && !acquire_p(&m, &handle, &mut spinning) {
             break;
         }
         match find_runnable(&m, &mut spinning) {
@@ -74,6 +75,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
                 if spinning {
                     reset_spinning(&shared, &mut spinning);
                 }
+                unpin(&mut pinned);
                 next = run(&m, task, source, new_slice);
             }
             None => stop_p(&m, &mut spinning),
@@ -83,14 +85,16 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     set_current_m(None);
 }
 
-/// Waits on the idle-M list until handed a P; false on shutdown. The
-/// first P an M gets also ends its start-up pin (`pinned`, cpu.rs).
-fn acquire_p(
-    m: &MCtx,
-    handle: &Arc<MHandle>,
-    spinning: &mut bool,
-    pinned: &mut Option<super::cpu::Pinned>,
-) -> bool {
+/// Ends the M's start-up pin (cpu.rs) before its first goroutine runs.
+#[inline]
+fn unpin(pinned: &mut Option<super::cpu::Pinned>) {
+    if let Some(pin) = pinned.take() {
+        pin.release();
+    }
+}
+
+/// Waits on the idle-M list until handed a P; false on shutdown.
+fn acquire_p(m: &MCtx, handle: &Arc<MHandle>, spinning: &mut bool) -> bool {
     let shared = &m.shared;
     emit(shared, || Event::MParked { m: m.id });
     let got = super::mailbox::wait_for_work(
@@ -107,9 +111,6 @@ fn acquire_p(
             }
             *m.p.borrow_mut() = Some(p);
             *spinning = spin;
-            if let Some(pin) = pinned.take() {
-                pin.release();
-            }
             true
         }
         Err(late) => {
