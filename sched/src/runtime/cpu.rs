@@ -51,6 +51,14 @@
 //! 1.3 × the fastest): pinned until the first P, 11 of 40 and 10 of 60;
 //! until the first goroutine, 1 of 40 and 1 of 60; tokio 5 and 2.
 //!
+//! **Only with more than one P.** One M has no other M to be kept apart
+//! from, and a pin would only stop the kernel from moving it off a busy
+//! CPU. It did cost: in a later run the host kept CPU 0 of the VM busy
+//! about half the time, and fib(30) at 1 P then took a median 2.55 ms
+//! pinned there (`taskset -c 0`) against 1.92 on CPU 1; tokio, which the
+//! kernel placed freely, took the slow CPU less often (17 of 30 slow runs
+//! against sched's 27).
+//!
 //! A failing call (a seccomp filter, a mask that changed meanwhile) leaves
 //! the thread where the kernel put it: this is a placement hint, nothing
 //! depends on it.
@@ -63,9 +71,14 @@ use nix::unistd::Pid;
 #[must_use = "an M left pinned would never move off its first CPU"]
 pub(crate) struct Pinned(Option<CpuSet>);
 
-/// Moves the calling thread to the `index`-th allowed CPU (modulo their
-/// number) and keeps it there until [`Pinned::release`].
-pub(crate) fn pin_to_spread_cpu(index: usize) -> Pinned {
+/// Moves the calling thread, the `index`-th of `procs` Ms, to the
+/// `index`-th allowed CPU (modulo their number) and keeps it there until
+/// [`Pinned::release`]. A lone M (`procs` = 1) has no other M to keep
+/// apart from and is left where the kernel puts it.
+pub(crate) fn pin_to_spread_cpu(index: usize, procs: usize) -> Pinned {
+    if procs < 2 {
+        return Pinned(None);
+    }
     let me = Pid::from_raw(0);
     let Ok(allowed) = sched_getaffinity(me) else {
         return Pinned(None);
@@ -128,7 +141,7 @@ mod tests {
             std::thread::spawn(move || {
                 let me = Pid::from_raw(0);
                 let before = sched_getaffinity(me).unwrap();
-                pin_to_spread_cpu(index).release();
+                pin_to_spread_cpu(index, 2).release();
                 let after = sched_getaffinity(me).unwrap();
                 assert!(
                     (0..CpuSet::count()).all(|c| before.is_set(c) == after.is_set(c)),

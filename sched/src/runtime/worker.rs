@@ -38,7 +38,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     crate::stack::init_thread();
     // Pinned until this M first runs a goroutine (cpu.rs): its wake-ups then
     // land on its own CPU, not behind the M that woke it.
-    let pin = super::cpu::pin_to_spread_cpu(id.0 as usize);
+    let pin = super::cpu::pin_to_spread_cpu(id.0 as usize, shared.config.procs);
     let mut pinned = match p {
         Some(_) => {
             pin.release();
