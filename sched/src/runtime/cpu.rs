@@ -71,14 +71,9 @@ use nix::unistd::Pid;
 #[must_use = "an M left pinned would never move off its first CPU"]
 pub(crate) struct Pinned(Option<CpuSet>);
 
-/// Moves the calling thread, the `index`-th of `procs` Ms, to the
-/// `index`-th allowed CPU (modulo their number) and keeps it there until
-/// [`Pinned::release`]. A lone M (`procs` = 1) has no other M to keep
-/// apart from and is left where the kernel puts it.
-pub(crate) fn pin_to_spread_cpu(index: usize, procs: usize) -> Pinned {
-    if procs < 2 {
-        return Pinned(None);
-    }
+/// Moves the calling thread to the `index`-th allowed CPU (modulo their
+/// number) and keeps it there until [`Pinned::release`].
+pub(crate) fn pin_to_spread_cpu(index: usize) -> Pinned {
     let me = Pid::from_raw(0);
     let Ok(allowed) = sched_getaffinity(me) else {
         return Pinned(None);
@@ -99,9 +94,23 @@ pub(crate) fn pin_to_spread_cpu(index: usize, procs: usize) -> Pinned {
 }
 
 impl Pinned {
-    /// Gives the thread back the mask it had before the pin.
-    pub(crate) fn release(self) {
-        if let Some(allowed) = self.0 {
+    /// No pin (an M that starts with work, or the only one).
+    pub(crate) fn none() -> Pinned {
+        Pinned(None)
+    }
+
+    /// Gives the thread back the mask it had before the pin, once; later
+    /// calls (the M calls this before every run) only test for it.
+    #[inline]
+    pub(crate) fn release(&mut self) {
+        if self.0.is_some() {
+            self.give_back();
+        }
+    }
+
+    #[cold]
+    fn give_back(&mut self) {
+        if let Some(allowed) = self.0.take() {
             let _ = sched_setaffinity(Pid::from_raw(0), &allowed);
         }
     }
@@ -141,7 +150,7 @@ mod tests {
             std::thread::spawn(move || {
                 let me = Pid::from_raw(0);
                 let before = sched_getaffinity(me).unwrap();
-                pin_to_spread_cpu(index, 2).release();
+                pin_to_spread_cpu(index).release();
                 let after = sched_getaffinity(me).unwrap();
                 assert!(
                     (0..CpuSet::count()).all(|c| before.is_set(c) == after.is_set(c)),

@@ -36,15 +36,12 @@ use std::sync::Arc;
 
 pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: bool) {
     crate::stack::init_thread();
-    // Pinned until this M first runs a goroutine (cpu.rs): its wake-ups then
-    // land on its own CPU, not behind the M that woke it.
-    let pin = super::cpu::pin_to_spread_cpu(id.0 as usize, shared.config.procs);
-    let mut pinned = match p {
-        Some(_) => {
-            pin.release();
-            None
-        }
-        None => Some(pin),
+    // An M that starts idle, one of several, is pinned until it first
+    // runs a goroutine (cpu.rs): its wake-ups then land on its own CPU,
+    // not behind the M that woke it.
+    let mut pin = match p {
+        None if shared.config.procs > 1 => super::cpu::pin_to_spread_cpu(id.0 as usize),
+        _ => super::cpu::Pinned::none(),
     };
     let m = Rc::new(MCtx {
         shared: shared.clone(),
@@ -63,7 +60,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     let mut next: Option<Task> = None;
     loop {
         if let Some(task) = next.take() {
-            unpin(&mut pinned);
+            pin.release();
             next = run(&m, task, RunSource::Local, true);
             continue;
         }
@@ -75,7 +72,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
                 if spinning {
                     reset_spinning(&shared, &mut spinning);
                 }
-                unpin(&mut pinned);
+                pin.release();
                 next = run(&m, task, source, new_slice);
             }
             None => stop_p(&m, &mut spinning),
@@ -83,14 +80,6 @@ pub(crate) fn m_main(shared: Arc<Shared>, id: MId, p: Option<Box<P>>, spinning: 
     }
     super::trace::flush(&shared, &mut m.events.borrow_mut());
     set_current_m(None);
-}
-
-/// Ends the M's start-up pin (cpu.rs) before its first goroutine runs.
-#[inline]
-fn unpin(pinned: &mut Option<super::cpu::Pinned>) {
-    if let Some(pin) = pinned.take() {
-        pin.release();
-    }
 }
 
 /// Waits on the idle-M list until handed a P; false on shutdown.
